@@ -1,15 +1,126 @@
-"""extract(): the whole pipeline for one input — ingest, label, assemble, reconcile."""
+"""extract(): the whole pipeline for one input — ingest, label, assemble, reconcile, score."""
 from __future__ import annotations
 
+import hashlib
+import time
 from pathlib import Path
 
-from extraction.result import ExtractionResult
+from extraction import template as T
+from extraction.assemble import Assembled, assemble
+from extraction.confidence import score
+from extraction.document import Document, SourceKind
+from extraction.ingest import IngestError, read_document
+from extraction.reconcile import reconcile
+from extraction.result import CellStatus, ExtractionResult, FieldResult, Meta, Candidate
+from models.base import Labeller
+
+CODE_VERSION = "0.1.0"
+REVIEW_THRESHOLD = 0.8
 
 
 class ExtractionError(Exception):
     """Input that cannot be turned into a report (not a report, old format, empty, undecodable)."""
 
 
-def extract(source: bytes | str | Path, name: str = "", *, labeller: str = "rules") -> ExtractionResult:
+def get_labeller(name: str) -> Labeller:
+    if name == "rules":
+        from models.rules import RuleLabeller
+
+        return RuleLabeller()
+    if name == "model":
+        try:
+            from models.token_classifier import ModelLabeller
+        except ImportError as exc:  # pragma: no cover - until the model ships
+            raise ExtractionError(f"the model labeller is not available: {exc}") from exc
+        return ModelLabeller.load_default()
+    raise ExtractionError(f"unknown labeller {name!r} (choose 'rules' or 'model')")
+
+
+def fingerprint(labeller: Labeller) -> str:
+    return f"gongkai-{CODE_VERSION}+{labeller.name}-{labeller.version}"
+
+
+def _check_is_report(doc: Document, asm: Assembled) -> None:
+    text = "".join(s.text for s in doc.segments[:4000])
+    tables = asm.tables()
+    if not tables and not asm.sections:
+        raise ExtractionError("not a 政府信息公开工作年度报告: no sections 一…六 and no report tables found")
+    if not tables:
+        if "主动公开" in text and ("第九条" in text or "第十条" in text or "政府信息公开申请情况" not in text):
+            raise ExtractionError("an older-format report (pre-2021 template): its tables cannot be mapped")
+        raise ExtractionError("no table 2/3/4 values found: not a report in the 2021 format, or the tables are images")
+    if "t3" not in tables and ("申请公开政府信息" in text or "不同意公开" in text) and "本年新收" not in text:
+        raise ExtractionError("an older-format report (pre-2021 template): table 3 uses the pre-2021 rows")
+
+
+def extract_document(doc: Document, *, labeller: str | Labeller = "rules") -> ExtractionResult:
+    lab = get_labeller(labeller) if isinstance(labeller, str) else labeller
+    labelled = lab.label(doc)
+    asm = assemble(labelled)
+    _check_is_report(doc, asm)
+    outcome = reconcile(asm)
+    per_cell, doc_conf = score(outcome)
+    fields: dict[str, FieldResult] = {}
+    for f in T.ALL_FIELDS:
+        c = outcome.cells[f]
+        tok = c.token
+        status = c.status if (tok is not None or (c.source is not None and c.source.kind == "free")) else CellStatus.missing
+        fields[f] = FieldResult(
+            value=c.value,
+            raw=tok.raw if tok is not None and c.source is not None and c.source.kind == "token" else (
+                tok.raw if tok is not None else ""),
+            status=status,
+            confidence=round(per_cell[f], 4),
+            provenance=tok.provenance if tok is not None else None,
+            corrected_from=c.corrected.before if c.corrected else None,
+            implied=c.implied if c.value is None else None,
+            candidates=[Candidate(value=v, probability=round(1 / len(c.candidates), 4)) for v in c.candidates],
+        )
+    unresolved = [v for v in outcome.violations if v.kind.value == "unresolved"]
+    ambiguous = [f for f, c in outcome.cells.items() if c.candidates]
+    warnings = asm.warnings + outcome.warnings
+    if asm.org is None:
+        warnings.append("issuing organisation not found")
+    if asm.year is None:
+        warnings.append("report year not found")
+    for table in ("t2", "t3", "t4"):
+        if table not in asm.tables():
+            warnings.append(f"table {table[1]} not found: its fields are reported as missing")
+    needs_review = bool(unresolved or ambiguous or asm.org is None or asm.year is None or doc_conf < REVIEW_THRESHOLD)
+    return ExtractionResult(
+        meta=Meta(org=asm.org, year=asm.year, title=asm.title, source_kind=doc.source_kind),
+        fields=fields,
+        violations=outcome.violations,
+        corrections=outcome.corrections,
+        merged_rows=outcome.merged_rows,
+        warnings=warnings,
+        confidence=round(doc_conf, 4),
+        needs_review=needs_review,
+        fingerprint=fingerprint(lab),
+    )
+
+
+def extract(source: bytes | str | Path, name: str = "", *, labeller: str | Labeller = "rules",
+            source_kind: SourceKind | None = None) -> ExtractionResult:
     """Extract one report from a file path or its raw bytes (`name` hints the kind by extension)."""
-    raise NotImplementedError  # being built in this change
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ExtractionError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        name = name or path.name
+    else:
+        data = source
+    try:
+        doc = read_document(data, name, source_kind=source_kind)
+    except IngestError as exc:
+        raise ExtractionError(str(exc)) from exc
+    return extract_document(doc, labeller=labeller)
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+__all__ = ["extract", "extract_document", "ExtractionError", "content_hash", "time"]

@@ -58,6 +58,8 @@ class Violation(BaseModel):
     difference: float
     kind: ViolationKind
     cells: list[str] = Field(description="smallest set of cells whose change explains the violation")
+    alternatives: list[list[str]] = Field(default_factory=list,
+                                          description="other equally small explanations, if any")
 
 
 class Correction(BaseModel):

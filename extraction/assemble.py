@@ -1,0 +1,215 @@
+"""Labelled spans → table rows of tokens: the reconciler's input.
+
+The assembler does not decide how a row's tokens map onto its cells when their count is off
+(a dropped cell, a collapsed run, two numbers squashed together): it hands the row over with all
+its tokens and the reconciler weighs the alignments against the 勾稽关系.
+"""
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from extraction import template as T
+from extraction.document import Document, SourceKind
+from extraction.result import CellStatus, Provenance
+from extraction.textnorm import SLASH_TOKENS, nfkc, parse_number, squash_spaces
+from models.base import LabelledDocument, Span
+from models.labels import Tag
+
+
+# Digits OCR engines confuse, for OCR text that arrives without the recogniser's own alternatives.
+DIGIT_CONFUSIONS = {"0": "86", "1": "74", "2": "7", "3": "85", "4": "1", "5": "63", "6": "58", "7": "12",
+                    "8": "036", "9": "8"}
+OCR_TEXT_PRIMARY = 0.9
+
+
+def confusion_readings(raw: str, value: int) -> list[tuple[int, float]]:
+    """One-digit substitutions of an OCR'd integer, sharing the probability the reading may be wrong."""
+    digits = raw.replace(",", "")
+    alts: list[int] = []
+    for i, ch in enumerate(digits):
+        for sub in DIGIT_CONFUSIONS.get(ch, ""):
+            cand = digits[:i] + sub + digits[i + 1:]
+            if len(cand) > 1 and cand.startswith("0"):
+                continue
+            v = int(cand)
+            if v != value and v not in alts:
+                alts.append(v)
+    if not alts:
+        return [(value, 1.0)]
+    share = (1 - OCR_TEXT_PRIMARY) / len(alts)
+    return [(value, OCR_TEXT_PRIMARY)] + [(v, share) for v in alts]
+
+
+class Reading(BaseModel):
+    value: int | float
+    prob: float
+
+
+class Token(BaseModel):
+    """One printed cell as read: its raw text and the values it may stand for."""
+
+    raw: str
+    status: CellStatus
+    readings: list[Reading] = Field(default_factory=list, description="most probable first")
+    certain: bool = True
+    provenance: Provenance
+
+    @property
+    def value(self) -> int | float | None:
+        return self.readings[0].value if self.readings else None
+
+
+class RowReading(BaseModel):
+    table: str  # "t2" | "t3" | "t4"
+    key: str  # template row key, "t4" for table 4, or a table-3 group key for merged rows
+    label: str
+    fields: list[str]
+    tokens: list[Token] = Field(default_factory=list)
+    merged_rows: list[str] = Field(default_factory=list, description="sub-rows a merged printed row stands for")
+    label_score: float = 1.0
+
+
+class Assembled(BaseModel):
+    source_kind: SourceKind
+    org: str | None = None
+    year: int | None = None
+    title: str | None = None
+    rows: list[RowReading]
+    sections: list[int] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+    def tables(self) -> set[str]:
+        return {r.table for r in self.rows}
+
+
+def _token(doc: Document, span: Span, text: str) -> Token:
+    seg = doc.segments[span.segment]
+    prov = Provenance(page=seg.page, line=seg.line, box=seg.box,
+                      span=(seg.span[0] + span.start, seg.span[0] + span.end) if seg.span else None)
+    raw = text.strip()
+    if not raw:
+        return Token(raw="", status=CellStatus.blank, provenance=prov)
+    if nfkc(raw) in SLASH_TOKENS:
+        return Token(raw=raw, status=CellStatus.slash, provenance=prov)
+    value = parse_number(raw)
+    if value is None:
+        return Token(raw=raw, status=CellStatus.text, provenance=prov)
+    conf = 1.0
+    if seg.char_conf:
+        chars = seg.char_conf[span.start:span.end] or seg.char_conf
+        conf = min(chars)
+    readings = [Reading(value=value, prob=conf)]
+    if seg.alternatives and seg.text.strip() == raw:
+        seen = {value}
+        for alt in seg.alternatives:
+            v = parse_number(alt.text)
+            if v is not None and v not in seen:
+                readings.append(Reading(value=v, prob=alt.prob))
+                seen.add(v)
+        total = sum(r.prob for r in readings)
+        if total > 1.0:
+            readings = [Reading(value=r.value, prob=r.prob / total) for r in readings]
+    if doc.source_kind is SourceKind.ocr_text and len(readings) == 1 and isinstance(value, int):
+        readings = [Reading(value=v, prob=p) for v, p in confusion_readings(raw, value)]
+    certain = doc.digital and len(readings) == 1
+    return Token(raw=raw, status=CellStatus.number, readings=readings, certain=certain, provenance=prov)
+
+
+class _Builder:
+    def __init__(self, labelled: LabelledDocument):
+        self.ld = labelled
+        self.doc = labelled.document
+        self.rows: list[RowReading] = []
+        self.table: str | None = None
+        self.current: RowReading | None = None
+        self.pending_group: RowReading | None = None
+        self.warnings: list[str] = []
+        self.seen: set[tuple[str, str]] = set()
+
+    def start_row(self, row: RowReading) -> None:
+        self.pending_group = None
+        if (row.table, row.key) in self.seen:
+            self.warnings.append(f"row {row.table}.{row.key} printed twice; the first one is kept")
+            self.current = None
+            return
+        self.seen.add((row.table, row.key))
+        self.rows.append(row)
+        self.current = row
+
+    def feed(self, span: Span) -> None:
+        text = self.ld.text(span)
+        tag = span.tag
+        if tag is Tag.SECTION:
+            self.table = {"2": "t2", "3": "t3", "4": "t4"}.get(span.key or "")
+            self.current = self.pending_group = None
+        elif tag in (Tag.T2_ARTICLE, Tag.T2_COL):
+            self.table = "t2"
+        elif tag is Tag.T2_ROW and span.key:
+            self.table = "t2"
+            if not (self.current and self.current.key == span.key and not self.current.tokens):
+                self.start_row(RowReading(table="t2", key=span.key, label=text, fields=T.T2_ROW_FIELDS[span.key],
+                                          label_score=span.score))
+        elif tag in (Tag.T3_HEADER, Tag.T3_COL):
+            self.table = "t3"
+        elif tag is Tag.T3_ROW and span.key:
+            self.table = "t3"
+            if not (self.current and self.current.key == span.key and not self.current.tokens):
+                self.start_row(RowReading(table="t3", key=span.key, label=text, fields=T.t3_row_fields(span.key),
+                                          label_score=span.score))
+        elif tag is Tag.T3_GROUP and span.key:
+            self.table = "t3"
+            subs = [r.key for r in T.T3_ROW_TEMPLATES if r.group == span.key and r.key != "total"]
+            if any(("t3", sub) in self.seen for sub in subs):
+                return  # a group label printed beside (or after) its own sub-rows: decoration, not a row
+            self.current = None
+            self.pending_group = RowReading(table="t3", key=span.key, label=text, merged_rows=subs,
+                                            fields=[f"{span.key}.{c}" for c in T.T3_COLUMNS], label_score=span.score)
+        elif tag in (Tag.T4_GROUP, Tag.T4_COL, Tag.T4_HEADER):
+            self.table = "t4"
+        elif tag is Tag.VALUE:
+            self.value(span, text)
+
+    def value(self, span: Span, text: str) -> None:
+        token = _token(self.doc, span, text)
+        if self.table == "t4":
+            if not self.current or self.current.table != "t4":
+                self.start_row(RowReading(table="t4", key="t4", label="", fields=T.T4_FIELDS_IN_ORDER))
+            if self.current:
+                self.current.tokens.append(token)
+            return
+        if self.pending_group is not None and self.table == "t3":
+            group = self.pending_group
+            self.start_row(group)
+        if self.current is not None and self.current.table == self.table:
+            self.current.tokens.append(token)
+        elif token.status is CellStatus.number:
+            self.warnings.append(f"value {token.raw!r} on line {token.provenance.line} belongs to no row")
+
+
+def _meta(labelled: LabelledDocument) -> tuple[str | None, int | None, str | None]:
+    def best(tag: Tag) -> Span | None:
+        spans = [s for s in labelled.spans if s.tag is tag]
+        return max(spans, key=lambda s: (s.score, -s.segment)) if spans else None
+
+    org_span, year_span = best(Tag.ORG), best(Tag.YEAR)
+    org = squash_spaces(labelled.text(org_span)).strip(" :：#*") if org_span else None
+    year = int(nfkc(labelled.text(year_span))) if year_span else None
+    title = None
+    title_spans = [s for s in labelled.spans if s.tag is Tag.TITLE]
+    if title_spans:
+        title = squash_spaces(labelled.document.segments[title_spans[0].segment].text).lstrip("#* ")
+        title = title.split(":", 1)[1].strip() if title.startswith("标题") and ":" in title else title
+    return org or None, year, title
+
+
+def assemble(labelled: LabelledDocument) -> Assembled:
+    builder = _Builder(labelled)
+    sections: list[int] = []
+    for span in labelled.spans:
+        if span.tag is Tag.SECTION and span.key and int(span.key) not in sections:
+            sections.append(int(span.key))
+        builder.feed(span)
+    org, year, title = _meta(labelled)
+    rows = [r for r in builder.rows if r.tokens]
+    return Assembled(source_kind=labelled.document.source_kind, org=org, year=year, title=title, rows=rows,
+                     sections=sections, warnings=builder.warnings)

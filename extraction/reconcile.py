@@ -1,0 +1,468 @@
+"""The reconciler: choose, among the readings of every cell, the values that satisfy the 勾稽关系.
+
+Model (solved with HiGHS through `extraction.milp`): one integer per table-3/4 cell; one binary per
+candidate alignment of a row whose token count is off, and per OCR alternative of a token; one
+binary per constraint that may be declared violated, at a high cost. Minimising the total cost gives
+the maximum-likelihood reading. Then, separately:
+- cells the chosen alignment leaves empty are pinned by LP bounds when the constraints force them;
+- a second search for an equally cheap solution with different values marks ambiguity;
+- violations are explained by the smallest set of cells whose change would satisfy every constraint,
+  and are `source_error`s when all those cells were read with certainty (digital sources): the
+  printed value is kept, never "fixed".
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from scipy.optimize import linprog
+
+from extraction import fields as F
+from extraction import template as T
+from extraction.align import Alignment, CellSource, alignments
+from extraction.assemble import Assembled, RowReading, Token
+from extraction.milp import Model
+from extraction.result import (
+    Candidate, CellStatus, Correction, FieldResult, MergedRow, Violation, ViolationKind,
+)
+
+COST_VIOLATION = 25.0
+AMBIGUITY_MARGIN = 1.5  # nats: a solution this close to the best is a real alternative (~4.5x likelihood)
+CONSTRAINTS = [(name, list(lhs), list(rhs)) for name, lhs, rhs in F.CONSTRAINTS]
+CONSTRAINED = sorted({f for _, lhs, rhs in CONSTRAINTS for f in lhs + rhs})
+
+
+@dataclass
+class Cell:
+    """What the reconciler decided for one field."""
+
+    field: str
+    token: Token | None = None
+    source: CellSource | None = None
+    how: str = "exact"
+    value: int | float | None = None
+    implied: int | None = None
+    status: CellStatus = CellStatus.missing
+    certain: bool = True
+    prob: float = 1.0
+    candidates: list[int | float] = field(default_factory=list)
+    corrected: Correction | None = None
+
+
+@dataclass
+class Outcome:
+    cells: dict[str, Cell]
+    violations: list[Violation]
+    corrections: list[Correction]
+    merged_rows: list[MergedRow]
+    warnings: list[str]
+
+
+def _reading_value(tok: Token, choice: int = 0) -> int | float | None:
+    return tok.readings[choice].value if tok.readings else None
+
+
+def _cell_from(row: RowReading, src: CellSource, how: str, reading_choice: dict[int, int], f: str) -> Cell:
+    if src.kind == "free":
+        return Cell(f, None, src, how, status=CellStatus.number, certain=False, prob=0.0)
+    tok = row.tokens[src.token]
+    if src.kind == "const":
+        return Cell(f, tok, src, how, value=src.value, status=CellStatus.number, certain=tok.certain,
+                    prob=tok.readings[0].prob if tok.readings else 1.0)
+    choice = reading_choice.get(src.token, 0)
+    value = _reading_value(tok, choice)
+    prob = tok.readings[choice].prob if tok.readings else 1.0
+    return Cell(f, tok, src, how, value=value, status=tok.status, certain=tok.certain, prob=prob)
+
+
+class _Problem:
+    """The MILP for tables 3 and 4 of one document."""
+
+    def __init__(self, rows: list[RowReading]):
+        self.rows = rows
+        self.m = Model()
+        values = [r.value for row in rows for t in row.tokens for r in t.readings]
+        self.U = float(max([100.0] + [2 * v + 10 for v in values]))
+        self.x = {f: self.m.var(0, self.U) for f in CONSTRAINED}
+        self.aligns: list[list[Alignment]] = []
+        self.z: list[list[int] | None] = []
+        self.y: dict[tuple[int, int], list[int]] = {}
+        self.e: dict[str, int] = {}
+        self.merged_vars: dict[tuple[int, str], int] = {}
+        for r, row in enumerate(rows):
+            self._row(r, row)
+        self._constraints()
+
+    def _reading_vars(self, r: int, t: int) -> list[int] | None:
+        tok = self.rows[r].tokens[t]
+        if len(tok.readings) <= 1:
+            return None
+        if (r, t) not in self.y:
+            total = sum(rd.prob for rd in tok.readings)
+            ys = [self.m.binary(-math.log(max(rd.prob / total, 1e-6))) for rd in tok.readings]
+            self.m.eq({v: 1 for v in ys}, 1)
+            self.y[(r, t)] = ys
+        return self.y[(r, t)]
+
+    def _target(self, r: int, row: RowReading, i: int) -> int:
+        if row.merged_rows:
+            col = T.T3_COLUMNS[i]
+            var = self.m.var(0, self.U)
+            self.merged_vars[(r, col)] = var
+            coefs = {self.x[T.t3_field(s, col)]: 1.0 for s in row.merged_rows}
+            coefs[var] = -1.0
+            self.m.eq(coefs, 0)
+            return var
+        return self.x[row.fields[i]]
+
+    def _row(self, r: int, row: RowReading) -> None:
+        aligns = alignments(row.tokens, len(row.fields))
+        if not aligns:  # far too many tokens: keep the first n, flagged by a high cost
+            aligns = [Alignment(tuple(CellSource("token", i) for i in range(len(row.fields))), 10.0, "truncated")]
+        self.aligns.append(aligns)
+        multi = len(aligns) > 1
+        zs = [self.m.binary(a.cost) for a in aligns] if multi else None
+        self.z.append(zs)
+        if zs:
+            self.m.eq({v: 1 for v in zs}, 1)
+        for i in range(len(row.fields)):
+            xf = self._target(r, row, i)
+            coefs: dict[int, float] = {xf: 1.0}
+            free_z, unc = [], []
+            for a_idx, a in enumerate(aligns):
+                src = a.cells[i]
+                zvar = zs[a_idx] if zs else None
+                kind, value, ys = self._source_value(r, src)
+                if kind == "const":
+                    if zvar is None:
+                        self.m.eq({xf: 1.0}, value)
+                    else:
+                        coefs[zvar] = coefs.get(zvar, 0.0) - value
+                elif kind == "var":
+                    if zvar is None:
+                        c = {xf: 1.0}
+                        for yv, val in ys:
+                            c[yv] = c.get(yv, 0.0) - val
+                        self.m.eq(c, 0)
+                    else:
+                        unc.append((zvar, ys))
+                elif zvar is not None:
+                    free_z.append(zvar)
+            if zs is None:
+                continue
+            if free_z:
+                g = self.m.var(0, self.U, integer=False)
+                coefs[g] = -1.0
+                self.m.add({g: 1.0, **{z: -self.U for z in free_z}}, -math.inf, 0)
+            if unc:
+                h = self.m.var(0, self.U, integer=False)
+                coefs[h] = -1.0
+                self.m.add({h: 1.0, **{z: -self.U for z, _ in unc}}, -math.inf, 0)
+                for zvar, ys in unc:
+                    up = {h: 1.0, zvar: self.U}
+                    down = {h: -1.0, zvar: self.U}
+                    for yv, val in ys:
+                        up[yv] = up.get(yv, 0.0) - val
+                        down[yv] = down.get(yv, 0.0) + val
+                    self.m.add(up, -math.inf, self.U)
+                    self.m.add(down, -math.inf, self.U)
+            self.m.eq(coefs, 0)
+
+    def _source_value(self, r: int, src: CellSource):
+        """('const', v, None) | ('var', None, [(y, v)…]) | ('free', None, None)."""
+        if src.kind == "const":
+            return "const", float(src.value), None
+        if src.kind == "free":
+            return "free", None, None
+        tok = self.rows[r].tokens[src.token]
+        if tok.status is not CellStatus.number:
+            return "free", None, None
+        ys = self._reading_vars(r, src.token)
+        if ys is None:
+            return "const", float(tok.readings[0].value), None
+        return "var", None, list(zip(ys, [float(rd.value) for rd in tok.readings]))
+
+    def _constraints(self) -> None:
+        big = 50 * self.U
+        for name, lhs, rhs in CONSTRAINTS:
+            p = self.m.var(0, big, integer=False, cost=1e-4)
+            n = self.m.var(0, big, integer=False, cost=1e-4)
+            e = self.m.binary(COST_VIOLATION)
+            self.e[name] = e
+            coefs = {self.x[f]: 1.0 for f in lhs}
+            for f in rhs:
+                coefs[self.x[f]] = coefs.get(self.x[f], 0.0) - 1.0
+            coefs[p] = -1.0
+            coefs[n] = 1.0
+            self.m.eq(coefs, 0)
+            self.m.add({p: 1.0, n: 1.0, e: -big}, -math.inf, 0)
+
+
+def _pick(res_x, vars_: list[int]) -> int:
+    return max(range(len(vars_)), key=lambda i: res_x[vars_[i]])
+
+
+def reconcile(asm: Assembled) -> Outcome:
+    warnings: list[str] = []
+    cells: dict[str, Cell] = {f: Cell(f) for f in T.ALL_FIELDS}
+    merged_out: list[MergedRow] = []
+    _table2(asm, cells, warnings)
+
+    rows = [r for r in asm.rows if r.table in ("t3", "t4")]
+    prob = _Problem(rows)
+    res = prob.m.solve()
+    if res is None:
+        warnings.append("the reconciler found no solution; readings are reported as read")
+        return _unreconciled(asm, cells, rows, warnings)
+    best_cost = float(res.fun)
+
+    reading_choice: dict[tuple[int, int], int] = {k: _pick(res.x, ys) for k, ys in prob.y.items()}
+    chosen_align: list[Alignment] = []
+    for r, row in enumerate(rows):
+        aligns = prob.aligns[r]
+        a = aligns[_pick(res.x, prob.z[r])] if prob.z[r] else aligns[0]
+        chosen_align.append(a)
+        rc = {t: c for (rr, t), c in reading_choice.items() if rr == r}
+        if a.how not in ("exact",):
+            warnings.append(f"{row.table}.{row.key}: {len(row.tokens)} tokens for {len(row.fields)} cells, read as {a.how}")
+        if row.merged_rows:
+            values = {}
+            for i, col in enumerate(T.T3_COLUMNS):
+                c = _cell_from(row, a.cells[i], a.how, rc, col)
+                values[col] = c.value
+            merged_out.append(MergedRow(label=row.label, rows=row.merged_rows, values=values))
+            continue
+        for i, f in enumerate(row.fields):
+            cells[f] = _cell_from(row, a.cells[i], a.how, rc, f)
+
+    known = {f: c.value for f, c in cells.items() if f in prob.x and c.value is not None}
+    violated = {name for name, e in prob.e.items() if res.x[e] > 0.5}
+    _pin_unknowns(prob, cells, known, merged_out, violated)
+    _ambiguity(prob, res, best_cost, cells, rows, chosen_align)
+    corrections = _corrections(cells)
+    violations = _violations(asm, cells, prob.U)
+    return Outcome(cells, violations, corrections, merged_out, warnings)
+
+
+def _table2(asm: Assembled, cells: dict[str, Cell], warnings: list[str]) -> None:
+    for row in (r for r in asm.rows if r.table == "t2"):
+        aligns = alignments(row.tokens, len(row.fields))
+        if not aligns:
+            warnings.append(f"t2.{row.key}: {len(row.tokens)} values for {len(row.fields)} cells; extra values ignored")
+            aligns = [Alignment(tuple(CellSource("token", i) for i in range(len(row.fields))), 10.0, "truncated")]
+        best = aligns[0]
+        ties = [a for a in aligns if a.cost <= best.cost + 1e-9]
+        for i, f in enumerate(row.fields):
+            cell = _cell_from(row, best.cells[i], best.how, {}, f)
+            options = {_cell_from(row, a.cells[i], a.how, {}, f).value for a in ties}
+            if len(options) > 1:
+                cell.candidates = sorted(v for v in options if v is not None)
+                cell.value = None
+            if f in T.DECIMAL_FIELDS and isinstance(cell.value, int):
+                cell.value = float(cell.value)
+            cells[f] = cell
+
+
+def _pin_unknowns(prob: _Problem, cells: dict[str, Cell], known: dict, merged: list[MergedRow],
+                  violated: set[str]) -> None:
+    """Cells without a reading get a value only when the satisfied constraints leave them no choice."""
+    unknown = [f for f in CONSTRAINED if cells[f].value is None]
+    if not unknown:
+        return
+    index = {f: i for i, f in enumerate(unknown)}
+    A, b = [], []
+    for name, lhs, rhs in CONSTRAINTS:
+        if name in violated:
+            continue
+        terms = [(f, 1.0) for f in lhs] + [(f, -1.0) for f in rhs]
+        if not any(f in index for f, _ in terms):
+            continue
+        row = [0.0] * len(unknown)
+        const = 0.0
+        for f, s in terms:
+            if f in index:
+                row[index[f]] += s
+            else:
+                const += s * known.get(f, 0.0)
+        A.append(row)
+        b.append(-const)
+    for mr in merged:
+        for col, value in mr.values.items():
+            if value is None:
+                continue
+            subs = [T.t3_field(s, col) for s in mr.rows]
+            row = [0.0] * len(unknown)
+            const = 0.0
+            for f in subs:
+                if f in index:
+                    row[index[f]] += 1.0
+                else:
+                    const += known.get(f, 0.0)
+            A.append(row)
+            b.append(value - const)
+    if not A:
+        return
+    bounds = [(0, prob.U)] * len(unknown)
+    for f, i in index.items():
+        if not any(A[k][i] for k in range(len(A))):
+            continue
+        c = [0.0] * len(unknown)
+        c[i] = 1.0
+        lo = linprog(c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
+        c[i] = -1.0
+        hi = linprog(c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
+        if lo.status != 0 or hi.status != 0:
+            continue
+        vmin, vmax = math.ceil(lo.fun - 1e-6), math.floor(-hi.fun + 1e-6)
+        if vmin == vmax:
+            cell = cells[f]
+            cell.implied = int(vmin)
+            if cell.source is not None and cell.source.kind == "free":
+                cell.value = int(vmin)  # a printed cell the reading lost, recovered
+
+
+def _ambiguity(prob: _Problem, res, best_cost: float, cells: dict[str, Cell], rows: list[RowReading],
+               chosen: list[Alignment]) -> None:
+    """Look for an (almost) equally likely solution that differs in a cell the choices control."""
+    watch = []
+    for r, row in enumerate(rows):
+        if row.merged_rows:
+            continue
+        multi_row = prob.z[r] is not None
+        for i, f in enumerate(row.fields):
+            c = cells[f]
+            uncertain_token = c.token is not None and len(c.token.readings) > 1
+            if (multi_row or uncertain_token) and c.value is not None:
+                watch.append(f)
+    rounds = 0
+    while watch and rounds < 4:
+        rounds += 1
+        m = prob.m
+        extra_vars_start = len(m.lb)
+        saved = (list(m.lb), list(m.ub), list(m.integer), list(m.cost), list(m.rows))
+        rows_extra = [({i: c for i, c in enumerate(m.cost) if c}, -math.inf, best_cost + AMBIGUITY_MARGIN)]
+        ds = []
+        for f in watch:
+            v = float(cells[f].value)
+            up, down = m.binary(), m.binary()
+            ds += [up, down]
+            xv = prob.x[f]
+            big = prob.U + 1
+            rows_extra.append(({xv: 1.0, up: -big}, v + 1 - big, math.inf))
+            rows_extra.append(({xv: 1.0, down: big}, -math.inf, v - 1 + big))
+        rows_extra.append(({d: 1.0 for d in ds}, 1, math.inf))
+        objective = list(m.cost)
+        alt = m.solve(rows_extra, objective=objective, time_limit=10.0)
+        m.lb, m.ub, m.integer, m.cost, m.rows = saved
+        if alt is None:
+            break
+        changed = [f for f in watch if abs(alt.x[prob.x[f]] - float(cells[f].value)) > 0.5]
+        if not changed:
+            break
+        for f in changed:
+            c = cells[f]
+            alt_value = int(round(alt.x[prob.x[f]]))
+            c.candidates = sorted({c.value, alt_value, *c.candidates})
+        watch = [f for f in watch if f not in changed]
+        del extra_vars_start
+
+
+def _corrections(cells: dict[str, Cell]) -> list[Correction]:
+    out = []
+    for f, c in cells.items():
+        if c.candidates and f.startswith(("t3", "t4")):
+            continue
+        before, reason = None, None
+        if c.source is not None and c.source.kind == "free" and c.value is not None:
+            before, reason = "", "cell lost in reading; its value is forced by the 勾稽关系"
+        elif c.source is not None and c.source.kind == "const" and c.token is not None:
+            before = c.token.raw
+            reason = "squashed cells split" if len(c.source.tokens) == 1 else "number broken across lines joined"
+        elif c.token is not None and c.token.readings and c.value is not None and c.value != c.token.readings[0].value:
+            before, reason = c.token.raw, "an alternative reading satisfies the 勾稽关系"
+        if reason is None:
+            continue
+        support = [name for name, lhs, rhs in CONSTRAINTS if f in lhs or f in rhs]
+        c.corrected = Correction(field=f, before=before, after=c.value, constraints=support, reason=reason)
+        out.append(c.corrected)
+    return out
+
+
+def _effective(c: Cell) -> int | float | None:
+    return c.value if c.value is not None else c.implied
+
+
+def _violations(asm: Assembled, cells: dict[str, Cell], U: float) -> list[Violation]:
+    broken = []
+    for name, lhs, rhs in CONSTRAINTS:
+        vals = [_effective(cells[f]) for f in lhs + rhs]
+        if any(v is None for v in vals):
+            continue
+        lv = sum(_effective(cells[f]) for f in lhs)
+        rv = sum(_effective(cells[f]) for f in rhs)
+        if abs(lv - rv) > 1e-9:
+            broken.append((name, lhs, rhs, lv, rv))
+    if not broken:
+        return []
+    explanations = _smallest_explanations(cells, U)
+    changed = explanations[0] if explanations else set()
+    out = []
+    for name, lhs, rhs, lv, rv in broken:
+        involved = [f for f in lhs + rhs if f in changed] or lhs + rhs
+        others = [sorted(f for f in lhs + rhs if f in e) for e in explanations[1:]]
+        others = [o for o in others if o and o != involved]
+        certain = all(cells[f].certain and cells[f].token is not None for f in involved)
+        kind = ViolationKind.source_error if certain else ViolationKind.unresolved
+        out.append(Violation(constraint=name, lhs=lhs, rhs=rhs, lhs_value=lv, rhs_value=rv, difference=lv - rv,
+                             kind=kind, cells=involved, alternatives=others))
+    return out
+
+
+def _smallest_explanations(cells: dict[str, Cell], U: float, limit: int = 4) -> list[set[str]]:
+    """The fewest printed cells whose change would make every constraint hold, and its equals.
+
+    A total is preferred on ties (it is the cell a person computes, so the likelier typo); the other
+    equally small explanations are returned after it.
+    """
+    m = Model()
+    x, flags = {}, {}
+    for f in CONSTRAINED:
+        v = _effective(cells[f])
+        x[f] = m.var(0, U)
+        if v is None:
+            continue
+        weight = (1.0 if cells[f].certain else 0.9) - (0.001 if f.endswith(".total") else 0.0)
+        b = m.binary(weight)
+        flags[f] = b
+        m.add({x[f]: 1.0, b: -U}, -math.inf, v)
+        m.add({x[f]: 1.0, b: U}, v, math.inf)
+    for _, lhs, rhs in CONSTRAINTS:
+        coefs = {x[f]: 1.0 for f in lhs}
+        for f in rhs:
+            coefs[x[f]] = coefs.get(x[f], 0.0) - 1.0
+        m.eq(coefs, 0)
+    found: list[set[str]] = []
+    cuts: list = []
+    size = None
+    while len(found) < limit:
+        res = m.solve(cuts, time_limit=10.0)
+        if res is None:
+            break
+        chosen = {f for f, b in flags.items() if res.x[b] > 0.5}
+        if size is None:
+            size = len(chosen)
+        if len(chosen) != size or not chosen:
+            break
+        found.append(chosen)
+        cuts.append(({flags[f]: 1.0 for f in chosen}, -math.inf, len(chosen) - 1))
+    return found
+
+
+def _unreconciled(asm: Assembled, cells: dict[str, Cell], rows: list[RowReading], warnings: list[str]) -> Outcome:
+    for row in rows:
+        if row.merged_rows:
+            continue
+        for i, f in enumerate(row.fields):
+            if i < len(row.tokens):
+                cells[f] = _cell_from(row, CellSource("token", i), "truncated", {}, f)
+    return Outcome(cells, _violations(asm, cells, 1e6), [], [], warnings)

@@ -1,0 +1,83 @@
+"""Text normalisation and fuzzy matching shared by the labeller, the assembler and the synth checks.
+
+Reports mix full- and half-width punctuation, stray spaces inside words (`总 计`, `年 度报告`) and
+OCR swaps (`总记`, `本年理结果`); everything that compares label text goes through here.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+_KEEP_FOR_MATCH = re.compile(rf"[^{_CJK}A-Za-z0-9]")
+
+NUMBER_RE = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\d])")
+SLASH_TOKENS = frozenset({"/", "-", "—", "－", "／", "——", "--", "\\", "、"})
+PAGE_NUMBER_RE = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
+ENUMERATOR_RE = re.compile(
+    r"^\s*(?:[(（]\s*([一二三四五六七八九十])\s*[)）]|([一二三四五六七八九十])\s*[、.．,，]|(\d{1,2})\s*[、.．,，](?!\d))\s*"
+)
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def squash_spaces(text: str) -> str:
+    """NFKC, then remove whitespace between CJK characters and collapse the rest."""
+    text = _SPACE_BETWEEN_CJK.sub("", nfkc(text))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def core(text: str) -> str:
+    """The characters that identify a label: CJK, letters and digits only."""
+    return _KEEP_FOR_MATCH.sub("", nfkc(text))
+
+
+def split_enumerator(text: str) -> tuple[str, str]:
+    """('(三)', rest) for '（三）不予公开'; ('3', rest) for '3.其他'; ('', text) when there is none."""
+    m = ENUMERATOR_RE.match(nfkc(text))
+    if not m:
+        return "", text
+    bracketed, plain, digit = m.groups()
+    enum = f"({bracketed})" if bracketed else (plain or digit)
+    return enum, nfkc(text)[m.end():]
+
+
+@lru_cache(maxsize=65536)
+def lcs(a: str, b: str) -> int:
+    """Length of the longest common subsequence (labels are short: O(len(a)·len(b)) is fine)."""
+    if not a or not b:
+        return 0
+    prev = [0] * (len(b) + 1)
+    for ca in a:
+        cur = [0]
+        for j, cb in enumerate(b):
+            cur.append(prev[j] + 1 if ca == cb else max(prev[j + 1], cur[j]))
+        prev = cur
+    return prev[-1]
+
+
+def prefix_match(fragment: str, label: str) -> tuple[float, int]:
+    """How well `fragment` reads as the beginning of `label` (both already `core`d).
+
+    Returns (precision, matched): the share of the fragment's characters found, in order, in the
+    label's opening, and how many matched. A wrapped label's first line scores high; its
+    continuation lines do not, because they match the label's middle, not its start.
+    """
+    if not fragment or not label:
+        return 0.0, 0
+    window = label[: len(fragment) + 2]
+    m = lcs(fragment, window)
+    return m / len(fragment), m
+
+
+def parse_number(token: str) -> int | float | None:
+    t = nfkc(token).strip().replace(",", "")
+    if re.fullmatch(r"\d+", t):
+        return int(t)
+    if re.fullmatch(r"\d+\.\d+", t):
+        return float(t)
+    return None

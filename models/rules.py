@@ -1,0 +1,367 @@
+"""The rule labeller: the template's wording, fuzzy matching and reading order.
+
+It walks the document line by line with a small state machine (which section, which table, which
+table-3 row comes next). Table-3 rows are matched monotonically against the template — rows are
+always printed in canonical order, so a wrapped label's continuation or an OCR-garbled fragment
+cannot jump to an unrelated row. It is the fallback and ablation baseline for the model.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extraction import template as T
+from extraction.document import Document
+from extraction.textnorm import (
+    NUMBER_RE, PAGE_NUMBER_RE, SLASH_TOKENS, core, lcs, nfkc, prefix_match, split_enumerator, squash_spaces,
+)
+from models.base import LabelledDocument, Span
+from models.labels import Tag
+
+YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
+TITLE_RE = re.compile(r"((?:19|20)\d{2})\s*年\s*度?\s*(?:[^\s，。,]{0,12}?)\s*(?:政\s*府\s*信\s*息\s*公\s*开|政\s*务\s*公\s*开)"
+                      r"[^。]*?年\s*度?\s*报\s*告")
+PERIOD_RE = re.compile(r"(?:统计期限|统计时限|数据统计)[^。]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
+ORG_SUFFIX_RE = re.compile(r"(人民政府|办公室|办公厅|局|委员会|委|厅|署|中心|管委会|办事处|政府|院|所|站|队|处|会)$")
+CHROME_PREFIX_RE = re.compile(r"^\s*(?:#+|标题\s*[:：]|[*•·]+)\s*")
+PUBLISHER_RE = re.compile(r"(?:发布机构|发文机关|来源)\s*[:：]\s*(\S+)")
+
+T3_ROW_CORES = [(r.key, core(r.label), tuple(core(a) for a in r.aliases), r.enumerator) for r in T.T3_ROW_TEMPLATES]
+T3_GROUP_CORES = [(k, core(g.label), g.enumerator) for k, g in T.T3_GROUPS.items()]
+T3_COL_CORES = [(k, core(v)) for k, v in T.T3_COLUMN_LABELS.items()] + [("legal_service", "法律服务机构")]
+T2_ROW_CORES = [(r.key, core(r.label)) for r in T.T2_ROWS]
+T2_COL_CORES = [(k, core(v)) for k, v in T.T2_COLUMN_LABELS.items()]
+T4_GROUP_CORES = [(k, core(v)) for k, v in T.T4_GROUP_LABELS.items()]
+T4_COL_CORES = [(k, core(v)) for k, v in T.T4_OUTCOME_LABELS.items()]
+T4_WORDS = {"结果", "维持", "纠正", "其他", "尚未", "审结", "总计", "行政诉讼"}
+NARRATIVE_MIN = 30  # characters: longer unmatched text in a table section is prose
+
+
+@dataclass
+class Piece:
+    """A run inside a segment: either a number or a stretch of text."""
+
+    start: int
+    end: int
+    text: str
+    is_number: bool
+
+
+def pieces(text: str) -> list[Piece]:
+    """Split a segment into numbers and text, keeping enumerators such as `1.` / `2、` as text."""
+    out: list[Piece] = []
+    pos = 0
+    norm = nfkc(text)
+    for m in NUMBER_RE.finditer(norm):
+        after = norm[m.end():m.end() + 4]
+        if m.group(2) is None and re.match(r"[.、．,，]\s*[^\d\s]", after) and len(m.group(1)) <= 2:
+            continue  # an enumerator like "3." before a label
+        if m.start() > pos:
+            out.append(Piece(pos, m.start(), text[pos:m.start()], False))
+        out.append(Piece(m.start(), m.end(), text[m.start():m.end()], True))
+        pos = m.end()
+    if pos < len(text):
+        out.append(Piece(pos, len(text), text[pos:], False))
+    return [p for p in out if p.is_number or p.text.strip()]
+
+
+def detect_section(line_text: str) -> int | None:
+    """The section number when a line is a 一…六 heading: short, no numbers, the wording up front."""
+    text = CHROME_PREFIX_RE.sub("", squash_spaces(line_text))
+    enum, rest = split_enumerator(text)
+    c = core(rest)
+    if not c or len(c) > 26 or re.search(r"\d", rest) or "。" in rest.rstrip("。"):
+        return None
+    for number, keywords in T.SECTION_KEYWORDS.items():
+        for kw in keywords:
+            k = core(kw)
+            at = c.find(k)
+            fuzzy = len(c) >= 4 and lcs(c, k) / len(k) >= 0.85 and len(c) <= len(k) + 6
+            if (0 <= at <= 8) or fuzzy:
+                if enum and enum in T.CN_NUMERALS and T.CN_NUMERALS.index(enum) + 1 != number and not (
+                        number in (5, 6) and enum in "五六"):
+                    continue  # "三、本年度办理结果" is a table row, not section 3
+                return number
+    return None
+
+
+@dataclass
+class _State:
+    doc: Document
+    spans: list[Span] = field(default_factory=list)
+    section: int = 0
+    t3_pointer: int = -1
+    t3_done: bool = False
+    t3_group_open: str | None = None
+    t2_seen: bool = False
+    t4_values: int = 0
+
+    # -- helpers ---------------------------------------------------------------------------
+    def add(self, seg: int, start: int, end: int, tag: Tag, key: str | None = None, score: float = 1.0) -> None:
+        text = self.doc.segments[seg].text
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start or tag is Tag.VALUE:
+            self.spans.append(Span(segment=seg, start=start, end=end, tag=tag, key=key, score=score))
+
+    def whole(self, seg: int, tag: Tag, key: str | None = None, score: float = 1.0) -> None:
+        self.add(seg, 0, len(self.doc.segments[seg].text), tag, key, score)
+
+    # -- dispatch --------------------------------------------------------------------------
+    def feed(self, seg_ids: list[int]) -> None:
+        texts = [self.doc.segments[i].text for i in seg_ids]
+        line_text = " ".join(texts)
+        if all(PAGE_NUMBER_RE.match(t) for t in texts):
+            for i in seg_ids:
+                self.whole(i, Tag.NOISE)
+            return
+        number = detect_section(line_text)
+        if number is not None and not (number == 4 and self.section == 3 and not self.t3_done and "复议" not in line_text):
+            self.section = number
+            for i in seg_ids:
+                self.whole(i, Tag.SECTION, str(number))
+            return
+        self.implicit_section(line_text)
+        if self.section == 2:
+            self.table2(seg_ids)
+        elif self.section == 3:
+            self.table3(seg_ids)
+        elif self.section == 4:
+            self.table4(seg_ids)
+        elif self.section == 0:
+            self.preamble(seg_ids)
+        else:
+            for i in seg_ids:
+                self.whole(i, Tag.NARRATIVE)
+            if self.section == 1:
+                self.period_year(seg_ids)
+
+    def implicit_section(self, line_text: str) -> None:
+        """Tables whose heading was dropped still announce themselves by their own wording."""
+        c = core(line_text)
+        if self.section < 2 and ("第二十条" in c or c.startswith("信息内容本年")) and len(c) < 40:
+            self.section = 2
+        elif self.section < 3 and ("申请人情况" in c or "本年新收政府信息公开申请" in c) and len(c) < 60:
+            self.section = 3
+        elif self.section == 3 and self.t3_done and "行政复议" in c and len(c) < 60:
+            self.section = 4
+        elif self.section in (5, 6) and not self.t4_values and "行政复议" in c and "行政诉讼" in c and len(c) < 60:
+            self.section = 4
+
+    # -- preamble: title, organisation, year ------------------------------------------------
+    def preamble(self, seg_ids: list[int]) -> None:
+        for i in seg_ids:
+            text = self.doc.segments[i].text
+            norm = nfkc(text)
+            m = TITLE_RE.search(norm)
+            if m:
+                before = norm[: m.start()]
+                cut = max(before.rfind(ch) for ch in "《，,。:：；;、)）")
+                org_start = cut + 1
+                org_text = CHROME_PREFIX_RE.sub("", before[org_start:])
+                verb = list(re.finditer(r"公布|发布|印发|编制|现将|特向社会|向社会", org_text))
+                if verb:
+                    org_text = org_text[verb[-1].end():]
+                org_start = m.start() - len(org_text)
+                long_line = len(core(norm)) > 45
+                score = 0.85 if long_line else 0.95
+                self.add(i, m.start(1), m.end(1), Tag.YEAR, score=score)
+                if 2 <= len(core(org_text)) <= 30:
+                    self.add(i, org_start, m.start(), Tag.ORG, score=score)
+                self.add(i, m.end(1), m.end(), Tag.TITLE)
+                continue
+            pub = PUBLISHER_RE.search(norm)
+            if pub and ORG_SUFFIX_RE.search(pub.group(1)):
+                self.add(i, pub.start(1), pub.end(1), Tag.ORG, score=0.6)
+                continue
+            c = core(norm)
+            if 3 <= len(c) <= 24 and ORG_SUFFIX_RE.search(c) and not YEAR_RE.search(norm):
+                self.add(i, 0, len(text), Tag.ORG, score=0.7)
+                continue
+            self.whole(i, Tag.NARRATIVE)
+        self.period_year(seg_ids)
+
+    def period_year(self, seg_ids: list[int]) -> None:
+        for i in seg_ids:
+            m = PERIOD_RE.search(nfkc(self.doc.segments[i].text))
+            if m:
+                self.spans = [s for s in self.spans if not (s.segment == i and s.tag is Tag.NARRATIVE)]
+                self.add(i, m.start(1), m.end(1), Tag.YEAR, score=0.8)
+
+    # -- table 2 -------------------------------------------------------------------------------
+    def table2(self, seg_ids: list[int]) -> None:
+        for i in seg_ids:
+            if not self.doc.segments[i].text.strip() and self.t2_seen:
+                self.add(i, 0, 0, Tag.VALUE)
+                continue
+            for p in pieces(self.doc.segments[i].text):
+                if p.is_number:
+                    self.add(i, p.start, p.end, Tag.VALUE)
+                    continue
+                c = core(p.text)
+                if not c:
+                    self.slash_or_noise(i, p)
+                    continue
+                if "第二十条" in c or c == "信息内容" or c.startswith("信息内容"):
+                    self.add(i, p.start, p.end, Tag.T2_ARTICLE)
+                    continue
+                key, score = best_full_match(c, T2_ROW_CORES)
+                if score >= 0.75:
+                    self.add(i, p.start, p.end, Tag.T2_ROW, key, score)
+                    self.t2_seen = True
+                    continue
+                key, score = best_full_match(c, T2_COL_CORES)
+                if score >= 0.6:
+                    self.add(i, p.start, p.end, Tag.T2_COL, key, score)
+                    continue
+                self.add(i, p.start, p.end, Tag.NARRATIVE if len(c) > NARRATIVE_MIN else Tag.NOISE)
+
+    def slash_or_noise(self, seg: int, p: Piece) -> None:
+        tag = Tag.VALUE if nfkc(p.text).strip() in SLASH_TOKENS else Tag.NOISE
+        self.add(seg, p.start, p.end, tag)
+
+    # -- table 3 -------------------------------------------------------------------------------
+    def table3(self, seg_ids: list[int]) -> None:
+        for i in seg_ids:
+            if not self.doc.segments[i].text.strip() and self.t3_pointer >= 0:
+                self.add(i, 0, 0, Tag.VALUE)  # a printed blank cell (HTML / grid sources)
+                continue
+            for p in pieces(self.doc.segments[i].text):
+                if p.is_number:
+                    started = self.t3_pointer >= 0 or self.t3_group_open
+                    self.add(i, p.start, p.end, Tag.VALUE if started else Tag.NOISE)
+                    continue
+                if not core(p.text):
+                    self.slash_or_noise(i, p) if self.t3_pointer >= 0 else self.add(i, p.start, p.end, Tag.NOISE)
+                    continue
+                self.t3_text(i, p)
+
+    def t3_text(self, seg: int, p: Piece) -> None:
+        enum, rest = split_enumerator(p.text)
+        c = core(rest)
+        row = self.match_t3_row(c, enum)
+        group = self.match_t3_group(c, enum)
+        if row and (not group or row[1] >= group[1]):
+            key, score, idx = row
+            self.t3_pointer = idx
+            self.t3_group_open = None
+            self.t3_done = key == "carried_forward"
+            self.add(seg, p.start, p.end, Tag.T3_ROW, key, min(score, 1.0))
+            return
+        if group:
+            self.t3_group_open = group[0]
+            self.add(seg, p.start, p.end, Tag.T3_GROUP, group[0], min(group[1], 1.0))
+            return
+        if self.t3_pointer < 0:
+            col = best_col(c)
+            if col:
+                self.add(seg, p.start, p.end, Tag.T3_COL, col)
+                return
+            if any(core(w) in c for w in T.T3_HEADER_WORDS) or c in ("法人", "或其他组织", "组织"):
+                self.add(seg, p.start, p.end, Tag.T3_HEADER)
+                return
+        self.add(seg, p.start, p.end, Tag.NARRATIVE if len(c) > NARRATIVE_MIN + 10 else Tag.NOISE)
+
+    def match_t3_row(self, c: str, enum: str) -> tuple[str, float, int] | None:
+        if not c and not enum:
+            return None
+        first = self.t3_pointer + 1
+        window = 3 if self.t3_pointer < 0 else 6
+        best: tuple[str, float, int] | None = None
+        for idx in range(first, min(first + window, len(T3_ROW_CORES))):
+            key, label, aliases, expected_enum = T3_ROW_CORES[idx]
+            score = max(row_score(c, enum, lab, expected_enum) for lab in (label, *aliases))
+            score -= 0.04 * (idx - first)
+            if score >= 0.7 and (best is None or score > best[1]):
+                best = (key, score, idx)
+        return best
+
+    def match_t3_group(self, c: str, enum: str) -> tuple[str, float] | None:
+        best = None
+        for key, label, expected_enum in T3_GROUP_CORES:
+            score = row_score(c, enum, label, expected_enum)
+            if score >= 0.7 and (best is None or score > best[1]):
+                best = (key, score)
+        return best
+
+    # -- table 4 -------------------------------------------------------------------------------
+    def table4(self, seg_ids: list[int]) -> None:
+        for i in seg_ids:
+            text = self.doc.segments[i].text
+            ps = pieces(text)
+            residue = "".join(p.text for p in ps if not p.is_number)
+            numeric_only = not core(residue) and any(p.is_number for p in ps)
+            for p in ps:
+                if p.is_number:
+                    self.add(i, p.start, p.end, Tag.VALUE if numeric_only else Tag.NOISE)
+                    if numeric_only:
+                        self.t4_values += 1
+                    continue
+                c = core(p.text)
+                if not c:
+                    self.slash_or_noise(i, p)
+                    continue
+                self.t4_text(i, p, c)
+
+    def t4_text(self, seg: int, p: Piece, c: str) -> None:
+        key, score = best_full_match(c, T4_GROUP_CORES)
+        if score >= 0.8:
+            self.add(seg, p.start, p.end, Tag.T4_GROUP, key, score)
+            return
+        key, score = best_full_match(c, T4_COL_CORES)
+        if score >= 0.75:
+            self.add(seg, p.start, p.end, Tag.T4_COL, key, score)
+            return
+        words = re.findall(r"..", c) if len(c) % 2 == 0 else []
+        if words and all(w in T4_WORDS for w in words):
+            self.add(seg, p.start, p.end, Tag.T4_HEADER)
+            return
+        self.add(seg, p.start, p.end, Tag.NARRATIVE if len(c) > NARRATIVE_MIN else Tag.NOISE)
+
+
+def row_score(c: str, enum: str, label: str, expected_enum: str) -> float:
+    """Score a fragment as the start of a table-3 row; the enumerator, when printed, is evidence too."""
+    enum_bonus = 0.0
+    if enum:
+        enum_bonus = 0.25 if enum == expected_enum else -0.15
+    if not c:
+        return 0.0
+    precision, matched = prefix_match(c, label)
+    need = min(len(label), 3)
+    if matched < need:
+        if enum_bonus > 0 and precision >= 0.5:
+            return precision + enum_bonus
+        return 0.0
+    coverage = matched / len(label)
+    return precision + 0.2 * coverage + enum_bonus - (0.1 if len(c) > len(label) + 4 else 0.0)
+
+
+def best_full_match(c: str, choices: list[tuple[str, str]]) -> tuple[str | None, float]:
+    best, best_score = None, 0.0
+    for key, label in choices:
+        m = lcs(c, label)
+        score = m / max(len(c), len(label))
+        if score > best_score:
+            best, best_score = key, score
+    return best, best_score
+
+
+def best_col(c: str) -> str | None:
+    key, score = best_full_match(c, T3_COL_CORES)
+    return key if score >= 0.75 else None
+
+
+class RuleLabeller:
+    """Labels a document from the template's wording; see the module docstring."""
+
+    name = "rules"
+    version = "rules-1"
+
+    def label(self, document: Document) -> LabelledDocument:
+        state = _State(document)
+        for seg_ids in document.lines():
+            state.feed(seg_ids)
+        spans = sorted(state.spans, key=lambda s: (s.segment, s.start))
+        return LabelledDocument(document=document, spans=spans, labeller=self.name)

@@ -1,0 +1,39 @@
+"""`gongkai extract FILE --json|--csv` prints exactly the result object / one row per field."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+from extraction import fields as F
+from extraction.result import ExtractionResult
+from tests.conftest import SEEDS, need_shared
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "service.cli", *args], capture_output=True, text=True)
+
+
+def test_json_is_the_result_object_with_all_200_fields():
+    need_shared()
+    proc = _cli("extract", str(SEEDS / "004_97fbb38be466e179.txt"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = ExtractionResult.model_validate(json.loads(proc.stdout))
+    assert list(result.fields) == F.ALL_FIELDS
+    assert result.fingerprint.startswith("gongkai-")
+
+
+def test_csv_has_one_row_per_field():
+    need_shared()
+    proc = _cli("extract", str(SEEDS / "004_97fbb38be466e179.txt"), "--csv")
+    rows = list(csv.DictReader(io.StringIO(proc.stdout)))
+    assert [r["field"] for r in rows] == F.ALL_FIELDS
+    assert {r["status"] for r in rows} == {"number"}
+
+
+def test_schema_command_publishes_the_json_schema():
+    proc = _cli("schema")
+    schema = json.loads(proc.stdout)
+    assert "fields" in schema["properties"] and "violations" in schema["properties"]

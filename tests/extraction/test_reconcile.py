@@ -1,0 +1,132 @@
+"""The reconciler's contract, shown by perturbing real seed reports.
+
+Seed 002 prints table 3 as pipe rows; we damage its text the way OCR or a crawler would and check
+what the 勾稽关系 can and cannot settle.
+"""
+from __future__ import annotations
+
+import pytest
+
+from extraction.document import SourceKind
+from extraction.pipeline import extract
+from tests.conftest import SEEDS, gold_for, need_shared
+
+SEED = "002_772a363d23301ca9"
+GRANTED = "(一)予以公开 | 7 | 0 | 0 | 0 | 0 | 0 | 7 |"
+NOT_HELD = "1.本机关不掌握相关政府信息 | 61 | 0 | 0 | 0 | 0 | 0 | 61 |"
+
+
+@pytest.fixture
+def seed():
+    need_shared()
+    path = SEEDS / f"{SEED}.txt"
+    return path.read_text(encoding="utf-8"), gold_for(path)
+
+
+def run(text: str, kind: SourceKind):
+    return extract(text.encode("utf-8"), "report.txt", source_kind=kind)
+
+
+def damaged(text: str, old: str, new: str) -> str:
+    assert old in text
+    return text.replace(old, new)
+
+
+def test_a_misread_digit_under_ocr_is_corrected_uniquely(seed):
+    text, gold = seed
+    result = run(damaged(text, GRANTED, GRANTED.replace("| 7 | 0", "| 1 | 0", 1)), SourceKind.ocr_text)
+    cell = result.fields["t3.granted.natural_person"]
+    assert (cell.value, cell.raw, cell.corrected_from) == (7, "1", "1")
+    assert [c.field for c in result.corrections] == ["t3.granted.natural_person"]
+    assert "t3.row.granted" in result.corrections[0].constraints
+    assert result.violations == []
+    assert {k: v for k, v in result.values().items() if k in gold["fields"] and v != gold["fields"][k]} == {}
+
+
+def test_the_same_error_in_a_digital_source_is_a_source_error_and_kept(seed):
+    text, _ = seed
+    result = run(damaged(text, GRANTED, GRANTED.replace("| 7 | 0", "| 1 | 0", 1)), SourceKind.text)
+    assert result.fields["t3.granted.natural_person"].value == 1
+    assert result.corrections == []
+    kinds = {v.constraint: (v.kind.value, v.cells) for v in result.violations}
+    assert kinds == {
+        "t3.row.granted": ("source_error", ["t3.granted.natural_person"]),
+        "t3.col.natural_person": ("source_error", ["t3.granted.natural_person"]),
+    }
+
+
+def test_two_errors_are_corrected_only_where_unique(seed):
+    text, gold = seed
+    # both natural-person cells of a row misread the same way: row sums still tie them to the total
+    bad = damaged(text, GRANTED, "(一)予以公开 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |")
+    result = run(bad, SourceKind.ocr_text)
+    granted = {c: result.fields[f"t3.granted.{c}"] for c in ("natural_person", "total")}
+    if all(f.value == 7 for f in granted.values()):
+        assert {c.field for c in result.corrections} == {"t3.granted.natural_person", "t3.granted.total"}
+    else:  # not determined: then it must say so, not guess silently
+        assert result.needs_review
+        assert any(f.candidates for f in granted.values()) or result.violations
+
+
+def test_two_compensating_errors_are_ambiguous(seed):
+    text, _ = seed
+    # 7→1 in granted and 61→67 in not_held: fixing the two natural-person cells or the two totals
+    # satisfies every sum equally well — the constraints cannot choose, so neither may we
+    bad = damaged(text, GRANTED, GRANTED.replace("| 7 | 0", "| 1 | 0", 1))
+    bad = damaged(bad, NOT_HELD, NOT_HELD.replace("| 61 | 0", "| 67 | 0", 1))
+    result = run(bad, SourceKind.ocr_text)
+    cell = result.fields["t3.granted.natural_person"]
+    assert cell.value == 1 and cell.raw == "1"  # kept as read, not guessed
+    assert sorted(c.value for c in cell.candidates) == [1, 7]
+    assert result.needs_review
+
+
+def test_slash_and_blank_cells_are_kept_not_zeroed(seed):
+    text, _ = seed
+    bad = damaged(text, "3.要求提供公开出版物 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |", "3.要求提供公开出版物 | / | 0 | 0 | 0 | 0 | 0 | 0 |")
+    result = run(bad, SourceKind.text)
+    cell = result.fields["t3.not_processed.publication.natural_person"]
+    assert (cell.status.value, cell.raw, cell.value) == ("slash", "/", None)
+    assert cell.implied == 0  # the sums say it must be 0, reported beside the printed "/"
+    assert result.violations == []
+
+
+def test_a_dropped_cell_is_recovered_when_the_constraints_determine_it(seed):
+    text, gold = seed
+    bad = damaged(text, NOT_HELD, "1.本机关不掌握相关政府信息 | 0 | 0 | 0 | 0 | 0 | 61 |")
+    result = run(bad, SourceKind.text)
+    cell = result.fields["t3.unable.not_held.natural_person"]
+    assert cell.value == 61 and cell.corrected_from == ""
+    assert result.values()["t3.unable.not_held.total"] == 61
+    assert {k: v for k, v in result.values().items() if k in gold["fields"] and v != gold["fields"][k]} == {}
+
+
+def test_a_dropped_cell_the_constraints_cannot_pin_is_ambiguous(seed):
+    text, _ = seed
+    t2_row = "行政规范性文件 | 0 | 23 | 0 |"
+    result = run(damaged(text, t2_row, "行政规范性文件 | 23 | 0 |"), SourceKind.text)
+    values = [result.fields[f"t2.normative.{c}"] for c in ("issued", "repealed", "in_force")]
+    assert any(v.value is None and v.candidates for v in values) or any(v.value is None for v in values)
+    assert result.needs_review
+
+
+def test_collapsed_crawler_runs_expand_by_the_sums(seed):
+    text, gold = seed
+    bad = damaged(text, GRANTED, "(一)予以公开 | 7 | 0 | 7 |")
+    result = run(bad, SourceKind.text)
+    assert [result.fields[f"t3.granted.{c}"].value for c in
+            ("natural_person", "commercial", "research", "social", "legal_service", "other_org", "total")] == [
+               7, 0, 0, 0, 0, 0, 7]
+
+
+def test_squashed_cells_are_split_by_the_sums(seed):
+    text, _ = seed
+    result = run(damaged(text, NOT_HELD, "1.本机关不掌握相关政府信息 | 610000061 |"), SourceKind.text)
+    assert [result.fields[f"t3.unable.not_held.{c}"].value for c in ("natural_person", "other_org", "total")] == [
+        61, 0, 61]
+
+
+def test_a_number_broken_over_two_lines_is_joined(seed):
+    text, _ = seed
+    result = run(damaged(text, NOT_HELD, "1.本机关不掌握相关政府信息 | 6 | 1 | 0 | 0 | 0 | 0 | 0 | 61 |"), SourceKind.text)
+    assert result.fields["t3.unable.not_held.natural_person"].value == 61
