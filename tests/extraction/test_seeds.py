@@ -73,3 +73,27 @@ def test_web_pages_and_crawler_exports(name):
     else:
         assert wrong == {}
     assert (result.meta.org, result.meta.year) == (gold["meta"]["org"], gold["meta"]["year"])
+
+
+def test_missing_section_two_heading_and_six_before_five():
+    need_shared()
+    path = sorted(seed_files())[2]
+    gold = gold_for(path)
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("二、主动公开政府信息情况\n", "")
+    five, six = text.index("五、存在的主要问题及改进情况"), text.index("六、其他需要报告的事项")
+    text = text[:five] + text[six:] + "\n" + text[five:six]
+    result = extract(text.encode("utf-8"), "reordered.txt")
+    assert _wrong(result, gold) == {}
+
+
+def test_labels_broken_one_character_per_line():
+    need_shared()
+    path = sorted(seed_files())[2]
+    gold = gold_for(path)
+    text = path.read_text(encoding="utf-8")
+    label = "(三)不予公开 | 1.属于国家秘密 |"
+    assert label in text
+    text = text.replace(label, "\n".join("(三)不予公开") + "\n1.属于国家秘密 |")
+    result = extract(text.encode("utf-8"), "vertical.txt")
+    assert _wrong(result, gold) == {}
