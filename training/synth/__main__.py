@@ -1,0 +1,3 @@
+from training.synth.cli import app
+
+app()

@@ -1,0 +1,11 @@
+"""Text layout families. Each has `lines(report, rng) -> [Line]` and
+`serialize(lines, rng, info) -> [Piece]`; the noise model runs between the two."""
+from training.synth.layouts.flat import FLAT_LAYOUTS
+from training.synth.layouts.pdftext import PdfText
+
+LAYOUTS = {**FLAT_LAYOUTS, PdfText.name: PdfText}
+# default mix for kind=text, by how often users submit each form
+TEXT_MIX = {"tsv": 3, "pipe": 2, "pipe_lines": 1, "cell_lines": 2, "web": 2, "crawler": 2, "markdown": 2,
+            "squashed": 1, "pdftext": 3}
+
+__all__ = ["LAYOUTS", "TEXT_MIX"]
