@@ -1,0 +1,406 @@
+"""OCR engines behind one small interface: an image in, recognised text lines out.
+
+`RapidOcrEngine` (the default) runs the PP-OCR detection and recognition ONNX models that the
+`rapidocr` wheel ships (rapidocr 3.x bundles PP-OCRv6 small det/rec inside the wheel, under
+`rapidocr/models/`) directly on onnxruntime. Only the model files are used — none of rapidocr's
+pipeline code runs — so nothing is ever downloaded; a missing model file is an error. The angle
+classifier is not used (it flips short numbers: 608 → 809). Decoding (CTC) is done here, on the
+recogniser's per-timestep probabilities, which gives per-character confidences, character boxes
+and top-k digit-only readings for numeric text.
+
+`PaddleOcrEngine` wraps a locally installed `paddleocr` with model directories given by path
+(never downloaded); it yields line-level confidences only, without numeric alternatives.
+"""
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Protocol, runtime_checkable
+
+import numpy as np
+
+__all__ = [
+    "OcrChar", "OcrLine", "OcrEngine", "RapidOcrEngine", "PaddleOcrEngine", "OcrModelError",
+    "ctc_top_k", "NUMERIC_ALPHABET", "is_numeric_text",
+]
+
+NUMERIC_ALPHABET = "0123456789."
+_NUMERIC_RE = re.compile(r"[0-9.,，]*[0-9][0-9.,，]*")
+
+
+def is_numeric_text(text: str) -> bool:
+    """A cell worth digit alternatives: digits with optional separators, nothing else."""
+    return bool(_NUMERIC_RE.fullmatch(text.replace(" ", "")))
+
+
+class OcrModelError(RuntimeError):
+    """The OCR models are missing or unusable (never fixed by downloading)."""
+
+
+@dataclass
+class OcrChar:
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    conf: float
+    t0: int = -1  # first CTC timestep emitting this character
+    t1: int = -1  # last one
+
+
+@dataclass
+class OcrLine:
+    """One detected text line: its text, axis-aligned box (image pixels) and characters.
+
+    `digit_probs` keeps the recogniser's per-timestep probabilities restricted to
+    blank + `NUMERIC_ALPHABET` (T × 12) so that digit alternatives can be produced for any span
+    of the line later (`alternatives`).
+    """
+
+    text: str
+    box: tuple[float, float, float, float]
+    chars: list[OcrChar] = field(default_factory=list)
+    digit_probs: np.ndarray | None = None
+
+    @property
+    def conf(self) -> float:
+        return float(np.mean([c.conf for c in self.chars])) if self.chars else 0.0
+
+    def alternatives(self, t0: int = 0, t1: int | None = None, k: int = 5) -> list[tuple[str, float]]:
+        """Top-k digit-only readings of timesteps `t0..t1` (inclusive) with their probabilities."""
+        if self.digit_probs is None:
+            return []
+        t1 = len(self.digit_probs) - 1 if t1 is None else t1
+        return ctc_top_k(self.digit_probs[max(0, t0):t1 + 1], NUMERIC_ALPHABET, k=k)
+
+
+@runtime_checkable
+class OcrEngine(Protocol):
+    name: str
+
+    def recognize(self, image: np.ndarray, check: Callable[[], None] | None = None) -> list[OcrLine]:
+        """Text lines of a page image (grayscale or BGR uint8), top to bottom. `check` is called
+        between steps and may raise (page deadline)."""
+        ...
+
+
+# ---- CTC -------------------------------------------------------------------------------------
+
+def ctc_top_k(probs: np.ndarray, alphabet: str, k: int = 5, beam: int = 16) -> list[tuple[str, float]]:
+    """CTC prefix beam search over `probs` (T × (1 + len(alphabet)), column 0 = blank).
+
+    Rows are renormalised over the given classes first (decoding constrained to this alphabet),
+    so the returned probabilities are those of whole readings and sum to at most 1.
+    """
+    if len(probs) == 0:
+        return []
+    p = np.asarray(probs, dtype=np.float64)
+    p = p / np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
+    # prefix -> (p_blank_ending, p_nonblank_ending)
+    beams: dict[tuple[int, ...], tuple[float, float]] = {(): (1.0, 0.0)}
+    n = p.shape[1]
+    for row in p:
+        nxt: dict[tuple[int, ...], list[float]] = {}
+        cand = [c for c in range(1, n) if row[c] > 1e-4]
+        for prefix, (pb, pnb) in beams.items():
+            tot = pb + pnb
+            e = nxt.setdefault(prefix, [0.0, 0.0])
+            e[0] += tot * row[0]
+            if prefix:
+                e[1] += pnb * row[prefix[-1]]  # repeated symbol collapses
+            for c in cand:
+                ext = prefix + (c,)
+                e2 = nxt.setdefault(ext, [0.0, 0.0])
+                if prefix and prefix[-1] == c:
+                    e2[1] += pb * row[c]  # needs a blank in between to repeat
+                else:
+                    e2[1] += tot * row[c]
+        beams = dict(sorted(((pf, (v[0], v[1])) for pf, v in nxt.items()),
+                            key=lambda kv: -(kv[1][0] + kv[1][1]))[:beam])
+    ranked = sorted(beams.items(), key=lambda kv: -(kv[1][0] + kv[1][1]))
+    out = []
+    for prefix, (pb, pnb) in ranked:
+        text = "".join(alphabet[c - 1] for c in prefix)
+        if not text or not any(ch.isdigit() for ch in text):
+            continue
+        out.append((text, float(pb + pnb)))
+        if len(out) == k:
+            break
+    return out
+
+
+# ---- the bundled PP-OCR models ---------------------------------------------------------------
+
+def _bundled_model_dir() -> Path:
+    spec = importlib.util.find_spec("rapidocr")
+    if spec is None or not spec.submodule_search_locations:
+        raise OcrModelError("the OCR models come with the `rapidocr` package: pip install rapidocr")
+    return Path(list(spec.submodule_search_locations)[0]) / "models"
+
+
+def _find_model(folder: Path, kind: str) -> Path:
+    found = sorted(folder.glob(f"*{kind}*.onnx"))
+    if not found:
+        raise OcrModelError(f"no {kind} model (*{kind}*.onnx) in {folder}; models are never downloaded")
+    return found[-1]
+
+
+class RapidOcrEngine:
+    """PP-OCR det + rec on onnxruntime.
+
+    det_model / rec_model: paths of ONNX models (default: the ones bundled in the rapidocr wheel).
+    max_side_len: the page is scaled down so its longer side is at most this before detection
+        (rapidocr's default, 2000); recognition reads crops of the full-resolution page.
+    threads: onnxruntime intra-op threads (default: all cores).
+    """
+
+    name = "rapidocr"
+
+    def __init__(self, det_model: str | Path | None = None, rec_model: str | Path | None = None, *,
+                 max_side_len: int = 2000, det_limit_side_len: int = 736, box_thresh: float = 0.5,
+                 det_thresh: float = 0.3, unclip_ratio: float = 1.6, rec_batch: int = 8,
+                 min_rec_ratio: float = 1.0, threads: int | None = None):
+        import onnxruntime as ort
+
+        folder = None if det_model and rec_model else _bundled_model_dir()
+        self.det_path = Path(det_model) if det_model else _find_model(folder, "det")
+        self.rec_path = Path(rec_model) if rec_model else _find_model(folder, "rec")
+        for p in (self.det_path, self.rec_path):
+            if not p.is_file():
+                raise OcrModelError(f"OCR model file not found: {p}")
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        opts.intra_op_num_threads = threads or (os.cpu_count() or 1)
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        prov = ["CPUExecutionProvider"]
+        self.det = ort.InferenceSession(str(self.det_path), sess_options=opts, providers=prov)
+        self.rec = ort.InferenceSession(str(self.rec_path), sess_options=opts, providers=prov)
+        meta = self.rec.get_modelmeta().custom_metadata_map
+        if "character" not in meta:
+            raise OcrModelError(f"{self.rec_path} carries no character list in its metadata")
+        # CTC classes: 0 = blank, 1..n = the model's characters, n+1 = space
+        self.charset = ["<blank>"] + meta["character"].splitlines() + [" "]
+        index = {c: i for i, c in enumerate(self.charset)}
+        self.digit_classes = [0] + [index[c] for c in NUMERIC_ALPHABET]
+        self.max_side_len = max_side_len
+        self.det_limit_side_len = det_limit_side_len
+        self.box_thresh = box_thresh
+        self.det_thresh = det_thresh
+        self.unclip_ratio = unclip_ratio
+        self.rec_batch = rec_batch
+        self.min_rec_ratio = min_rec_ratio
+        self.timings: dict[str, float] = {}
+
+    _default: "RapidOcrEngine | None" = None
+
+    @classmethod
+    def default(cls) -> "RapidOcrEngine":
+        """A process-wide engine with the bundled models (sessions load once, ~0.5 s)."""
+        if cls._default is None:
+            cls._default = cls()
+        return cls._default
+
+    # -- detection --
+    def detect(self, gray: np.ndarray) -> list[tuple[int, int, int, int]]:
+        """Axis-aligned text-line boxes (x0, y0, x1, y1) in `gray`'s pixels, reading order."""
+        import cv2
+
+        h, w = gray.shape[:2]
+        scale = min(1.0, self.max_side_len / max(h, w))
+        if min(h, w) * scale < self.det_limit_side_len:
+            scale = self.det_limit_side_len / min(h, w)
+        rh = max(32, int(round(h * scale / 32)) * 32)
+        rw = max(32, int(round(w * scale / 32)) * 32)
+        img = cv2.resize(gray, (rw, rh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        x = (img.astype(np.float32) / 255.0 - 0.5) / 0.5
+        x = np.repeat(x[None, None], 3, axis=1)
+        prob = self.det.run(None, {self.det.get_inputs()[0].name: x})[0][0, 0]
+        bitmap = (prob > self.det_thresh).astype(np.uint8)
+        bitmap = cv2.dilate(bitmap, np.ones((2, 2), np.uint8))
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(bitmap, connectivity=4)
+        sx, sy = w / rw, h / rh
+        boxes = []
+        for i in range(1, n):
+            bx, by, bw, bh, area = stats[i]
+            if min(bw, bh) < 3:
+                continue
+            score = float(prob[by:by + bh, bx:bx + bw][labels[by:by + bh, bx:bx + bw] == i].mean())
+            if score < self.box_thresh:
+                continue
+            d = area * self.unclip_ratio / (2 * (bw + bh))  # DB unclip distance
+            x0 = max(0, int((bx - d) * sx))
+            y0 = max(0, int((by - d) * sy))
+            x1 = min(w, int(math.ceil((bx + bw + d) * sx)))
+            y1 = min(h, int(math.ceil((by + bh + d) * sy)))
+            boxes.append((x0, y0, x1, y1))
+        boxes.sort(key=lambda b: (b[1], b[0]))
+        return boxes
+
+    # -- recognition --
+    def recognize_crops(self, crops: list[np.ndarray], check: Callable[[], None] | None = None
+                        ) -> list[tuple[np.ndarray, float, int]]:
+        """For each grayscale crop: (T × C probabilities, content width fraction of the padded
+        input that the crop occupies, …) — returned as (probs, px_per_step_in_crop, T)."""
+        import cv2
+
+        order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / max(1, crops[i].shape[0]))
+        out: list[tuple[np.ndarray, float, int] | None] = [None] * len(crops)
+        H = 48
+        for b in range(0, len(order), self.rec_batch):
+            idx = order[b:b + self.rec_batch]
+            ratios = [crops[i].shape[1] / max(1, crops[i].shape[0]) for i in idx]
+            max_ratio = max(self.min_rec_ratio, max(ratios))
+            W = int(math.ceil(H * max_ratio))
+            batch = np.zeros((len(idx), 3, H, W), dtype=np.float32)
+            widths = []
+            for j, i in enumerate(idx):
+                rw = min(W, int(math.ceil(H * ratios[j])))
+                im = cv2.resize(crops[i], (max(1, rw), H)).astype(np.float32)
+                batch[j, :, :, :rw] = ((im / 255.0 - 0.5) / 0.5)[None]
+                widths.append(rw)
+            probs = self.rec.run(None, {self.rec.get_inputs()[0].name: batch})[0]
+            T = probs.shape[1]
+            for j, i in enumerate(idx):
+                # pixels of the original crop per CTC timestep
+                px = (W / T) * (crops[i].shape[1] / max(1, widths[j]))
+                out[i] = (probs[j], px, T)
+            if check:
+                check()
+        return out  # type: ignore[return-value]
+
+    def decode(self, probs: np.ndarray) -> list[tuple[str, float, int, int]]:
+        """Greedy CTC: (character, confidence, first timestep, last timestep) per character."""
+        best = probs.argmax(axis=1)
+        conf = probs.max(axis=1)
+        chars = []
+        t = 0
+        T = len(best)
+        while t < T:
+            c = int(best[t])
+            s = t
+            while t + 1 < T and best[t + 1] == c:
+                t += 1
+            if c != 0:
+                chars.append((self.charset[c], float(conf[s:t + 1].max()), s, t))
+            t += 1
+        return chars
+
+    def recognize(self, image: np.ndarray, check: Callable[[], None] | None = None) -> list[OcrLine]:
+        import time
+
+        gray = image if image.ndim == 2 else _to_gray(image)
+        t = time.perf_counter()
+        boxes = self.detect(gray)
+        self.timings["det"] = time.perf_counter() - t
+        if check:
+            check()
+        t = time.perf_counter()
+        boxes = [b for box in boxes for b in _split_vertical(gray, box)]
+        lines = self.line_from_crops(gray, boxes, check)
+        self.timings["rec"] = time.perf_counter() - t
+        return lines
+
+    def line_from_crops(self, gray: np.ndarray, boxes: list[tuple[int, int, int, int]],
+                        check: Callable[[], None] | None = None) -> list[OcrLine]:
+        """Recognise the given boxes of `gray` (each one text line) into `OcrLine`s."""
+        crops = [gray[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes]
+        results = self.recognize_crops(crops, check)
+        lines = []
+        for (x0, y0, x1, y1), (probs, px, T) in zip(boxes, results):
+            chars = []
+            for ch, cf, s, e in self.decode(probs):
+                chars.append(OcrChar(ch, x0 + s * px, y0, min(x1, x0 + (e + 1) * px), y1, cf, s, e))
+            chars = [c for c in chars if c.text.strip()] if any(c.text.strip() for c in chars) else []
+            if not chars:
+                continue
+            text = "".join(c.text for c in chars)
+            dp = probs[:, self.digit_classes].astype(np.float32)
+            lines.append(OcrLine(text, (float(x0), float(y0), float(x1), float(y1)), chars, dp))
+        return lines
+
+
+def _split_vertical(gray: np.ndarray, box: tuple[int, int, int, int]) -> list[tuple[int, int, int, int]]:
+    """A tall box is vertical CJK text (e.g. a table's group label written top to bottom): cut it
+    into character boxes at blank rows, each recognised on its own."""
+    import cv2
+
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    if h < 1.5 * w or w < 8:
+        return [box]
+    crop = gray[y0:y1, x0:x1]
+    _, bw = cv2.threshold(crop, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    ink = bw.sum(axis=1) > 0
+    runs: list[list[int]] = []
+    for y, on in enumerate(ink):
+        if on and (not runs or runs[-1][1] < y - 1):
+            runs.append([y, y])
+        elif on:
+            runs[-1][1] = y
+    # glue fragments of one character (strokes separated by a blank row)
+    merged: list[list[int]] = []
+    for r in runs:
+        if merged and (r[1] - merged[-1][0]) < 0.9 * w:
+            merged[-1][1] = r[1]
+        else:
+            merged.append(r)
+    if len(merged) < 2:
+        return [box]
+    pad = max(2, w // 10)
+    return [(x0, max(y0, y0 + a - pad), x1, min(y1, y0 + b + 1 + pad)) for a, b in merged]
+
+
+def _to_gray(image: np.ndarray) -> np.ndarray:
+    import cv2
+
+    if image.ndim == 3 and image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+class PaddleOcrEngine:
+    """`paddleocr` (3.x) with local model directories; used only when the user installed it.
+
+    det_model_dir / rec_model_dir: folders of exported PaddleOCR inference models. Nothing is
+    downloaded: both are required, and document-orientation, unwarping and text-line orientation
+    models are switched off. Lines carry the line score as every character's confidence and no
+    digit alternatives.
+    """
+
+    name = "paddleocr"
+
+    def __init__(self, det_model_dir: str | Path, rec_model_dir: str | Path):
+        for p in (det_model_dir, rec_model_dir):
+            if not Path(p).is_dir():
+                raise OcrModelError(f"PaddleOCR model directory not found: {p}")
+        try:
+            from paddleocr import PaddleOCR  # type: ignore[import-not-found]
+        except ImportError as e:
+            raise OcrModelError("the paddleocr backend needs `pip install paddleocr paddlepaddle`") from e
+        os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
+        self._ocr = PaddleOCR(text_detection_model_dir=str(det_model_dir),
+                              text_recognition_model_dir=str(rec_model_dir),
+                              use_doc_orientation_classify=False, use_doc_unwarping=False,
+                              use_textline_orientation=False)
+
+    def recognize(self, image: np.ndarray, check: Callable[[], None] | None = None) -> list[OcrLine]:
+        img = image if image.ndim == 3 else np.repeat(image[:, :, None], 3, axis=2)
+        lines = []
+        for res in self._ocr.predict(img):
+            for text, score, poly in zip(res["rec_texts"], res["rec_scores"], res["rec_polys"]):
+                pts = np.asarray(poly, dtype=float)
+                x0, y0 = pts.min(axis=0)
+                x1, y1 = pts.max(axis=0)
+                n = max(1, len(text))
+                step = (x1 - x0) / n
+                chars = [OcrChar(c, x0 + i * step, y0, x0 + (i + 1) * step, y1, float(score))
+                         for i, c in enumerate(text)]
+                lines.append(OcrLine(text, (x0, y0, x1, y1), chars, None))
+        if check:
+            check()
+        return lines

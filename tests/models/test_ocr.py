@@ -1,0 +1,87 @@
+"""The OCR engine: offline bundled models, CTC decoding, and top-k digit readings."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.ocr import NUMERIC_ALPHABET, OcrEngine, OcrModelError, ctc_top_k, is_numeric_text
+
+FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+
+
+def _probs(rows: list[dict[str, float]]) -> np.ndarray:
+    """T × (1 + |alphabet|) probabilities from {symbol: p} rows ('-' = blank)."""
+    out = np.zeros((len(rows), 1 + len(NUMERIC_ALPHABET)))
+    for t, row in enumerate(rows):
+        for sym, p in row.items():
+            out[t, 0 if sym == "-" else 1 + NUMERIC_ALPHABET.index(sym)] = p
+    return out
+
+
+def test_ctc_top_k_merges_alignments_and_ranks_readings():
+    # "6 0 8" with an uncertain last digit (8 vs 9) and a repeated 0 frame
+    p = _probs([{"6": 0.95, "-": 0.05}, {"-": 0.9, "6": 0.1}, {"0": 0.9, "8": 0.1}, {"0": 0.8, "-": 0.2},
+                {"-": 1.0}, {"8": 0.6, "9": 0.35, "-": 0.05}])
+    top = ctc_top_k(p, NUMERIC_ALPHABET, k=4)
+    texts = [t for t, _ in top]
+    assert texts[0] == "608" and "609" in texts[:3]
+    probs = [pr for _, pr in top]
+    assert probs == sorted(probs, reverse=True)
+    assert 0 < sum(probs) <= 1.0 + 1e-9
+    assert top[0][1] > 0.4
+
+
+def test_ctc_top_k_repeated_digit_needs_a_blank():
+    p = _probs([{"1": 1.0}, {"-": 1.0}, {"1": 1.0}])
+    assert ctc_top_k(p, NUMERIC_ALPHABET, k=1)[0] == ("11", pytest.approx(1.0))
+    p = _probs([{"1": 1.0}, {"1": 1.0}])
+    assert ctc_top_k(p, NUMERIC_ALPHABET, k=1)[0][0] == "1"
+
+
+def test_numeric_text():
+    assert is_numeric_text("3,119") and is_numeric_text("96171.6") and is_numeric_text("0")
+    assert not is_numeric_text("总计") and not is_numeric_text("1.属于国家秘密") and not is_numeric_text("")
+
+
+def test_missing_model_file_is_an_error_not_a_download(tmp_path):
+    pytest.importorskip("onnxruntime")
+    from models.ocr import RapidOcrEngine
+
+    with pytest.raises(OcrModelError, match="not found"):
+        RapidOcrEngine(tmp_path / "det.onnx", tmp_path / "rec.onnx")
+
+
+@pytest.fixture(scope="module")
+def engine():
+    pytest.importorskip("rapidocr")
+    from models.ocr import RapidOcrEngine
+
+    return RapidOcrEngine.default()
+
+
+def test_bundled_models_load_offline(engine):
+    assert isinstance(engine, OcrEngine)
+    assert "PP-OCR" in engine.det_path.name and engine.det_path.is_file()
+    assert len(engine.charset) > 6000 and engine.charset[0] == "<blank>"
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="CJK font absent: apt-get install -y fonts-wqy-zenhei")
+def test_rendered_number_gives_top1_and_alternatives(engine):
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("L", (360, 120), 255)
+    ImageDraw.Draw(img).text((40, 35), "总计608", font=ImageFont.truetype(str(FONT), 40), fill=0)
+    lines = engine.recognize(np.array(img))
+    assert len(lines) == 1
+    line = lines[0]
+    assert line.text == "总计608"
+    digits = [c for c in line.chars if c.text.isdigit()]
+    assert [c.text for c in digits] == ["6", "0", "8"]
+    assert all(0.5 < c.conf <= 1.0 for c in digits)
+    assert digits[0].x0 < digits[1].x0 < digits[2].x0  # character boxes left to right
+    alts = line.alternatives(line.chars[1].t1 + 1, None, k=5)  # the steps after 计
+    assert alts[0][0] == "608"
+    assert 1 <= len(alts) <= 5 and sum(p for _, p in alts) <= 1.0 + 1e-6
+    assert all(set(t) <= set(NUMERIC_ALPHABET) for t, _ in alts)
