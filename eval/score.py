@@ -12,7 +12,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from extraction.pipeline import ExtractionError, extract
+from extraction.pipeline import extract
 
 SOURCE_SUFFIXES = (".txt", ".html", ".htm", ".pdf", ".png", ".jpg", ".tif", ".tiff")
 
@@ -34,14 +34,16 @@ def score_folder(folder: Path, labeller: str = "rules") -> dict:
     src_err_cases = src_err_right = 0
     by_layout: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     seconds = 0.0
+    crashes: list[str] = []
     items = samples(folder)
     for src, gold_path in items:
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
         start = time.perf_counter()
         try:
             result = extract(src, labeller=labeller)
-        except ExtractionError:
+        except Exception as exc:  # noqa: BLE001 - a crash is scored as a refusal and listed
             failed += 1
+            crashes.append(f"{src.name}: {type(exc).__name__}: {exc}"[:200])
             total += len(gold["fields"])
             continue
         finally:
@@ -66,6 +68,7 @@ def score_folder(folder: Path, labeller: str = "rules") -> dict:
         "document_exact": docs_exact / n if n else 0.0,
         "meta_accuracy": meta_ok / n if n else 0.0,
         "refused": failed,
+        "errors": crashes[:10],
         "source_error_exact": (src_err_right / src_err_cases) if src_err_cases else None,
         "seconds_per_document": seconds / n if n else 0.0,
         "by_layout": {k: round(a / b, 5) for k, (a, b) in sorted(by_layout.items())},

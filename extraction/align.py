@@ -38,6 +38,12 @@ class Alignment:
     how: str  # "exact", "dropped", "collapsed", "split", "extra", "joined"
 
 
+def fallback(k: int, n: int) -> Alignment:
+    """When no modelled alignment fits: tokens left to right, surplus dropped, missing cells free."""
+    cells = tuple(CellSource("token", i) if i < k else CellSource("free") for i in range(n))
+    return Alignment(cells, 10.0, "truncated")
+
+
 def _is_int_token(t: Token) -> bool:
     return t.status is CellStatus.number and isinstance(t.value, int)
 

@@ -19,7 +19,7 @@ from scipy.optimize import linprog
 
 from extraction import fields as F
 from extraction import template as T
-from extraction.align import Alignment, CellSource, alignments
+from extraction.align import Alignment, CellSource, alignments, fallback
 from extraction.assemble import Assembled, RowReading, Token
 from extraction.milp import Model
 from extraction.result import (
@@ -118,7 +118,7 @@ class _Problem:
     def _row(self, r: int, row: RowReading) -> None:
         aligns = alignments(row.tokens, len(row.fields))
         if not aligns:  # far too many tokens: keep the first n, flagged by a high cost
-            aligns = [Alignment(tuple(CellSource("token", i) for i in range(len(row.fields))), 10.0, "truncated")]
+            aligns = [fallback(len(row.tokens), len(row.fields))]
         self.aligns.append(aligns)
         multi = len(aligns) > 1
         zs = [self.m.binary(a.cost) for a in aligns] if multi else None
@@ -248,8 +248,8 @@ def _table2(asm: Assembled, cells: dict[str, Cell], warnings: list[str]) -> None
     for row in (r for r in asm.rows if r.table == "t2"):
         aligns = alignments(row.tokens, len(row.fields))
         if not aligns:
-            warnings.append(f"t2.{row.key}: {len(row.tokens)} values for {len(row.fields)} cells; extra values ignored")
-            aligns = [Alignment(tuple(CellSource("token", i) for i in range(len(row.fields))), 10.0, "truncated")]
+            warnings.append(f"t2.{row.key}: {len(row.tokens)} values for {len(row.fields)} cells")
+            aligns = [fallback(len(row.tokens), len(row.fields))]
         best = aligns[0]
         ties = [a for a in aligns if a.cost <= best.cost + 1e-9]
         for i, f in enumerate(row.fields):
@@ -463,6 +463,5 @@ def _unreconciled(asm: Assembled, cells: dict[str, Cell], rows: list[RowReading]
         if row.merged_rows:
             continue
         for i, f in enumerate(row.fields):
-            if i < len(row.tokens):
-                cells[f] = _cell_from(row, CellSource("token", i), "truncated", {}, f)
+            cells[f] = _cell_from(row, fallback(len(row.tokens), len(row.fields)).cells[i], "truncated", {}, f)
     return Outcome(cells, _violations(asm, cells, 1e6), [], [], warnings)
