@@ -1,0 +1,142 @@
+"""CSV / XLSX exports: one report (a row per field) and datasets (a row per report, 200 field columns).
+
+`extract_folder` is `gongkai extract DIR --out dataset.xlsx`: parallel extraction with a progress bar.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from extraction.fields import ALL_FIELDS
+from extraction.pipeline import ExtractionError
+from extraction.result import ExtractionResult
+from service.config import Settings
+from service.layout import field_label
+
+__all__ = ["result_rows", "dataset_header", "to_csv", "to_xlsx", "extract_folder", "FOLDER_SUFFIXES"]
+
+RESULT_HEADER = ["field", "label", "value", "raw", "status", "confidence", "corrected_from", "implied",
+                 "human_verified"]
+META_COLUMNS = ["job_id", "file", "org", "year", "status", "reason", "confidence", "needs_review", "reviewed",
+                "violations", "crossyear_findings"]
+FOLDER_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".html", ".htm", ".txt", ".md"}
+
+
+def result_rows(result: ExtractionResult) -> list[list]:
+    rows = []
+    for fid in ALL_FIELDS:
+        f = result.fields.get(fid)
+        if f is None:
+            rows.append([fid, field_label(fid), None, "", "missing", 0.0, None, None, False])
+            continue
+        rows.append([fid, field_label(fid), f.value, f.raw, f.status.value, round(f.confidence, 4),
+                     f.corrected_from, f.implied, f.human_verified])
+    return rows
+
+
+def dataset_header() -> list[str]:
+    return META_COLUMNS + ALL_FIELDS
+
+
+def dataset_row(meta: dict, result: ExtractionResult | None) -> list:
+    row = [meta.get(c) for c in META_COLUMNS]
+    values = result.values() if result else {}
+    return row + [values.get(fid) for fid in ALL_FIELDS]
+
+
+def to_csv(header: list[str], rows: Iterable[list]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue().encode("utf-8-sig")  # BOM: Excel opens Chinese CSV correctly
+
+
+def to_xlsx(sheets: dict[str, tuple[list[str], Iterable[list]]]) -> bytes:
+    from openpyxl import Workbook  # noqa: PLC0415
+    wb = Workbook(write_only=True)
+    for title, (header, rows) in sheets.items():
+        ws = wb.create_sheet(title[:31])
+        ws.append(header)
+        for r in rows:
+            ws.append([_cell(v) for v in r])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _cell(v):
+    if isinstance(v, (list, dict)):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, str) and v[:1] in "=+-@":  # never let a cell be read as a formula
+        return "'" + v
+    return v
+
+
+def violation_rows(result: ExtractionResult) -> list[list]:
+    return [[v.constraint, v.kind.value, " + ".join(v.lhs), " + ".join(v.rhs), v.lhs_value, v.rhs_value,
+             v.difference, ", ".join(v.cells)] for v in result.violations]
+
+
+VIOLATION_HEADER = ["constraint", "kind", "lhs", "rhs", "lhs_value", "rhs_value", "difference", "cells"]
+
+
+def extract_folder(folder: str | Path, out: str | Path, jobs: int | None = None,
+                   settings: Settings | None = None, progress: bool = True) -> dict:
+    """Extract every report under `folder` in parallel and write one dataset (.xlsx or .csv by suffix).
+
+    Failed files are rows with status 'failed' and a reason. Consecutive years of one organisation are
+    cross-checked (carried_over(N) = carried_forward(N−1)). Returns {"done": n, "failed": n, "out": path}."""
+    from rich.progress import Progress  # noqa: PLC0415
+    from service.crossyear import compare  # noqa: PLC0415
+    from service.intake import Rejected, check_upload  # noqa: PLC0415
+    from service.jobs import JobFailure, isolated_extract  # noqa: PLC0415
+
+    settings = settings or Settings.from_env()
+    folder, out = Path(folder), Path(out)
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in FOLDER_SUFFIXES
+                   and not p.name.startswith("."))
+    results: dict[Path, tuple[dict, ExtractionResult | None]] = {}
+
+    def one(path: Path):
+        meta = {"file": str(path.relative_to(folder)), "status": "failed"}
+        try:
+            data = path.read_bytes()
+            intake = check_upload(data, path.name, settings)
+            res = isolated_extract(data, intake.filename, settings)
+        except (Rejected, ExtractionError, JobFailure, OSError) as exc:
+            meta["reason"] = getattr(exc, "reason", None) or str(exc)
+            return path, meta, None
+        meta.update(status="done", org=res.meta.org, year=res.meta.year, confidence=round(res.confidence, 4),
+                    needs_review=res.needs_review, violations=len(res.violations))
+        return path, meta, res
+
+    with Progress(disable=not progress, transient=False) as bar, \
+            ThreadPoolExecutor(max_workers=max(1, jobs or settings.workers)) as pool:
+        task = bar.add_task(f"extracting {len(files)} files", total=len(files))
+        for fut in as_completed([pool.submit(one, p) for p in files]):
+            path, meta, res = fut.result()
+            results[path] = (meta, res)
+            bar.advance(task)
+
+    by_key = {(m.get("org"), m.get("year")): (m, r) for m, r in results.values() if r is not None}
+    for (org, year), (meta, res) in by_key.items():
+        prev = by_key.get((org, year - 1)) if org and year else None
+        if prev:
+            on_prev, on_cur = compare(prev[1].values(), res.values(), year - 1, year)
+            meta["crossyear_findings"] = "; ".join(f.message for f in on_cur) or None
+            if on_prev:
+                prev[0]["crossyear_findings"] = "; ".join(
+                    filter(None, [prev[0].get("crossyear_findings"), *(f.message for f in on_prev)]))
+    rows = [dataset_row(m, r) for m, r in (results[p] for p in files)]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".csv":
+        out.write_bytes(to_csv(dataset_header(), rows))
+    else:
+        out.write_bytes(to_xlsx({"reports": (dataset_header(), rows)}))
+    done = sum(1 for m, _ in results.values() if m["status"] == "done")
+    return {"done": done, "failed": len(files) - done, "out": str(out)}

@@ -1,0 +1,146 @@
+"""The review pages (server-rendered, a little JS): upload + job list at `/`, one report at `/review/{id}`,
+plus the JSON endpoints they use — save a review, and a cell's crop of the page image."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+
+from extraction.result import ExtractionResult
+from service import crossyear
+from service.jobs import crossyear_of, result_of
+from service.layout import TABLE2, TABLE3_COLUMNS, TABLE3_ROWS, TABLE4_GROUPS, TABLE4_OUTCOMES, field_label
+from service.review.labelled import UnknownField, apply_edits, write_labelled
+from service.schemas import Problem, ReviewRequest, ReviewResponse
+from service.store import Job
+
+__all__ = ["mount_review"]
+HERE = Path(__file__).parent
+OCR_KINDS = {"pdf_scan", "image", "ocr_text"}
+
+
+def _colour(conf: float) -> str:
+    return f"hsl({round(120 * max(0.0, min(1.0, conf)) ** 2)}, 70%, 86%)"
+
+
+def mount_review(app: FastAPI, auth: list) -> None:
+    templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.globals.update(field_label=field_label, colour=_colour)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    db, settings = app.state.db, app.state.settings
+
+    def authorised(request: Request) -> bool:
+        try:
+            auth[0].dependency(request)
+            return True
+        except HTTPException:
+            return False
+
+    def login(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(request, "login.html", {}, status_code=401)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index(request: Request, status: str | None = None, page: int = 0):
+        if not authorised(request):
+            return login(request)
+        with db.session() as s:
+            stmt = select(Job).order_by(Job.created_at.desc())
+            if status in ("queued", "running", "done", "failed"):
+                stmt = stmt.where(Job.status == status)
+            jobs = s.scalars(stmt.limit(50).offset(50 * max(0, page))).all()
+        return templates.TemplateResponse(request, "index.html", {"jobs": jobs, "status": status, "page": page})
+
+    @app.get("/review/{job_id}", response_class=HTMLResponse, include_in_schema=False)
+    def review(request: Request, job_id: str):
+        if not authorised(request):
+            return login(request)
+        job = db.get(job_id)
+        if job is None:
+            raise HTTPException(404, f"no job {job_id}")
+        result = result_of(job)
+        violated: dict[str, list[str]] = {}
+        for v in result.violations if result else []:
+            for cell in v.cells or v.lhs + v.rhs:
+                violated.setdefault(cell, []).append(v.constraint)
+        findings = crossyear_of(job)
+        for f in findings:
+            violated.setdefault(f["field"], []).append(f["kind"])
+        corrections = {c.field: c for c in result.corrections} if result else {}
+        return templates.TemplateResponse(request, "review.html", {
+            "job": job, "result": result, "fields": result.fields if result else {}, "violated": violated,
+            "corrections": corrections, "findings": findings, "table2": TABLE2, "t3_rows": TABLE3_ROWS,
+            "t3_cols": TABLE3_COLUMNS, "t4_groups": TABLE4_GROUPS, "t4_outcomes": TABLE4_OUTCOMES,
+            "crops": result is not None and result.meta.source_kind.value in OCR_KINDS})
+
+    @app.put("/v1/extractions/{job_id}/review", response_model=ReviewResponse, dependencies=auth,
+             responses={c: {"model": Problem} for c in (401, 404, 409, 422)}, tags=["review"])
+    def save_review(job_id: str, body: ReviewRequest):
+        """Save a reviewer's corrections: the job's result gets them (human_verified) and the report is
+        stored as a labelled example under `$GONGKAI_DATA_DIR/labelled/<job-id>/`."""
+        from service.api import job_view  # noqa: PLC0415
+        with db.session() as s:
+            job = s.get(Job, job_id)
+            if job is None:
+                raise HTTPException(404, f"no job {job_id}")
+            if job.status != "done":
+                raise HTTPException(409, f"job is {job.status}; only done jobs can be reviewed")
+            try:
+                result = apply_edits(ExtractionResult.model_validate_json(job.result_json), body.fields)
+            except UnknownField as exc:
+                raise HTTPException(422, str(exc)) from None
+            if body.org is not None:
+                result.meta.org = body.org
+            if body.year is not None:
+                result.meta.year = body.year
+            gold = write_labelled(settings.labelled_dir, job.id, job.filename, app.state.blobs.get(job.sha256),
+                                  result)
+            job.result_json, job.reviewed = result.model_dump_json(), True
+            job.org, job.year, job.needs_review = result.meta.org, result.meta.year, result.needs_review
+            s.commit()
+        crossyear.refresh(db, job_id)
+        return ReviewResponse(job=job_view(db.get(job_id)), labelled_dir=str(gold.parent), gold_file=str(gold))
+
+    @app.get("/v1/extractions/{job_id}/cells/{field_id}/crop.png", dependencies=auth, tags=["review"],
+             responses={200: {"content": {"image/png": {}}}, 404: {"model": Problem}}, response_class=Response)
+    def crop(job_id: str, field_id: str):
+        """The cell's region of the page image (OCR sources with a box); 404 when there is none."""
+        job = db.get(job_id)
+        result = result_of(job) if job else None
+        cell = result.fields.get(field_id) if result else None
+        if cell is None or cell.provenance is None or cell.provenance.box is None:
+            raise HTTPException(404, "no page region for this cell")
+        png = _crop(app.state.blobs.get(job.sha256), job.kind, cell.provenance.page or 1, cell.provenance.box)
+        if png is None:
+            raise HTTPException(404, "this source has no page image")
+        return Response(png, media_type="image/png")
+
+
+def _crop(data: bytes, kind: str, page: int, box) -> bytes | None:
+    from PIL import Image  # noqa: PLC0415
+    scale = 1.0
+    if kind in ("png", "jpeg", "tiff"):
+        im = Image.open(io.BytesIO(data))
+        if getattr(im, "n_frames", 1) > 1:
+            im.seek(min(page, im.n_frames) - 1)
+    elif kind == "pdf":
+        try:
+            import pypdfium2 as pdfium  # noqa: PLC0415
+        except ImportError:
+            return None
+        scale = 2.0
+        im = pdfium.PdfDocument(data)[page - 1].render(scale=scale).to_pil()
+    else:
+        return None
+    pad = 12
+    x0, y0 = max(0, int(box.x0 * scale) - pad), max(0, int(box.y0 * scale) - pad)
+    x1, y1 = min(im.width, int(box.x1 * scale) + pad), min(im.height, int(box.y1 * scale) + pad)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    out = io.BytesIO()
+    im.convert("RGB").crop((x0, y0, x1, y1)).save(out, "PNG")
+    return out.getvalue()

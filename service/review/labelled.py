@@ -1,0 +1,71 @@
+"""A reviewer's save: edits applied to the result (marked human-verified), constraints re-checked, and the
+report written as a labelled example — `$GONGKAI_DATA_DIR/labelled/<job-id>/` with the source file and
+`<stem>.gold.json` in the seeds' format — for `gongkai train --labelled`."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from extraction.fields import ALL_FIELDS, CONSTRAINTS
+from extraction.result import CellStatus, ExtractionResult, FieldResult, Violation, ViolationKind
+
+__all__ = ["apply_edits", "recheck", "write_labelled", "UnknownField"]
+
+
+class UnknownField(ValueError):
+    pass
+
+
+def apply_edits(result: ExtractionResult, edits: dict[str, int | float | None]) -> ExtractionResult:
+    unknown = sorted(set(edits) - set(ALL_FIELDS))
+    if unknown:
+        raise UnknownField(f"unknown field ids: {', '.join(unknown[:5])}")
+    result = result.model_copy(deep=True)
+    for fid, value in edits.items():
+        old = result.fields.get(fid) or FieldResult()
+        if isinstance(value, float) and value.is_integer() and not fid.endswith("fees.amount"):
+            value = int(value)
+        result.fields[fid] = old.model_copy(update={
+            "value": value, "human_verified": True, "confidence": 1.0, "candidates": [],
+            "status": CellStatus.number if value is not None else (
+                old.status if old.status in (CellStatus.blank, CellStatus.slash) else CellStatus.blank)})
+    result.violations = recheck(result)
+    result.needs_review = any(not f.human_verified and f.confidence < 0.9 for f in result.fields.values()) \
+        or any(v.kind == ViolationKind.unresolved for v in result.violations)
+    return result
+
+
+def recheck(result: ExtractionResult) -> list[Violation]:
+    """The 勾稽 constraints on the current values; a break among verified cells is the source's own error."""
+    before = {v.constraint: v for v in result.violations}
+    values = result.values()
+    out = []
+    for name, lhs, rhs in CONSTRAINTS:
+        cells = lhs + rhs
+        if all(values.get(c) is None for c in cells):
+            continue
+        a = sum(values.get(c) or 0 for c in lhs)
+        b = sum(values.get(c) or 0 for c in rhs)
+        if abs(a - b) < 1e-6:
+            continue
+        verified = all(result.fields.get(c) is not None and result.fields[c].human_verified for c in cells
+                       if values.get(c) is not None)
+        old = before.get(name)
+        kind = ViolationKind.source_error if verified or old is None else old.kind
+        out.append(Violation(constraint=name, lhs=lhs, rhs=rhs, lhs_value=a, rhs_value=b, difference=a - b,
+                             kind=kind, cells=old.cells if old else cells))
+    return out
+
+
+def write_labelled(root: Path, job_id: str, filename: str, source: bytes, result: ExtractionResult) -> Path:
+    folder = root / job_id
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / filename).write_bytes(source)
+    gold = {"meta": {"org": result.meta.org, "year": result.meta.year},
+            "fields": {fid: f.value for fid in ALL_FIELDS if (f := result.fields.get(fid)) is not None
+                       and (f.status != CellStatus.missing or f.human_verified)}}
+    path = folder / f"{Path(filename).stem}.gold.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(gold, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)
+    return path

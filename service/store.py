@@ -1,0 +1,156 @@
+"""Persistence: the jobs table (SQLAlchemy: SQLite by default, PostgreSQL by URL) and the blob store.
+
+Uploaded files are stored once, content-addressed by SHA-256, under `$GONGKAI_DATA_DIR/blobs/`.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import (Boolean, DateTime, Float, Integer, String, Text, create_engine, event, select,
+                        update)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+__all__ = ["Job", "JobStatus", "BlobStore", "Database", "utcnow"]
+
+
+class JobStatus:
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+    ALL = (queued, running, done, failed)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Job(Base):
+    """One file submitted for extraction. `dedup_key` makes a resubmission of the same bytes the same job."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=lambda: uuid.uuid4().hex)
+    dedup_key: Mapped[str] = mapped_column(String(100), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(10))  # sniffed: pdf png jpeg tiff html txt
+    size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), index=True, default=JobStatus.queued)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    pages_total: Mapped[int] = mapped_column(Integer, default=1)
+    pages_done: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    duration_s: Mapped[float | None] = mapped_column(Float, default=None)
+    org: Mapped[str | None] = mapped_column(String(255), index=True, default=None)
+    year: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
+    confidence: Mapped[float | None] = mapped_column(Float, default=None)
+    needs_review: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
+    result_json: Mapped[str | None] = mapped_column(Text, default=None)
+    crossyear_json: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class Database:
+    """Engine + session factory; creates the schema on first use."""
+
+    def __init__(self, url: str):
+        kwargs: dict = {"pool_pre_ping": True}
+        if url.startswith("sqlite"):
+            path = url.split("///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        self.engine = create_engine(url, **kwargs)
+        if url.startswith("sqlite"):
+            @event.listens_for(self.engine, "connect")
+            def _pragmas(conn, _record):  # WAL: readers never block the worker's writes
+                cur = conn.cursor()
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA busy_timeout=30000")
+                cur.close()
+        Base.metadata.create_all(self.engine)
+        self.session = sessionmaker(self.engine, expire_on_commit=False)
+
+    def get(self, job_id: str) -> Job | None:
+        with self.session() as s:
+            return s.get(Job, job_id)
+
+    def claim(self, job_id: str, lease_s: float, max_attempts: int) -> bool:
+        """Atomically move a queued (or abandoned running) job to running; False if someone else has it."""
+        now = utcnow()
+        from datetime import timedelta
+        with self.session() as s:
+            res = s.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.attempts < max_attempts,
+                       (Job.status == JobStatus.queued)
+                       | ((Job.status == JobStatus.running) & (Job.lease_until < now)))
+                .values(status=JobStatus.running, started_at=now, attempts=Job.attempts + 1,
+                        lease_until=now + timedelta(seconds=lease_s), reason=None)
+            )
+            s.commit()
+            return res.rowcount == 1
+
+    def next_queued(self, limit: int = 8) -> list[str]:
+        with self.session() as s:
+            return list(s.scalars(select(Job.id).where(Job.status == JobStatus.queued)
+                                  .order_by(Job.created_at).limit(limit)))
+
+    def requeue_running(self) -> int:
+        """After a restart of the only executor: running jobs were interrupted; queue them again."""
+        with self.session() as s:
+            res = s.execute(update(Job).where(Job.status == JobStatus.running)
+                            .values(status=JobStatus.queued, lease_until=None))
+            s.commit()
+            return res.rowcount
+
+    def fail_exhausted(self, max_attempts: int) -> None:
+        """Jobs whose worker died `max_attempts` times are failed instead of retried forever."""
+        with self.session() as s:
+            s.execute(update(Job).where(Job.status == JobStatus.queued, Job.attempts >= max_attempts)
+                      .values(status=JobStatus.failed, finished_at=utcnow(),
+                              reason=f"worker died {max_attempts} times while extracting this file"))
+            s.commit()
+
+
+class BlobStore:
+    """Files stored once by SHA-256: blobs/ab/abcdef…; writes are atomic (temp file + rename)."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    @staticmethod
+    def digest(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
+
+    def path(self, sha: str) -> Path:
+        return self.root / sha[:2] / sha
+
+    def put(self, data: bytes) -> str:
+        sha = self.digest(data)
+        target = self.path(sha)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, target)
+        return sha
+
+    def get(self, sha: str) -> bytes:
+        return self.path(sha).read_bytes()
