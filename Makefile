@@ -18,6 +18,7 @@ run: install
 	$(BIN)/gongkai serve
 
 test: install
+	@command -v redis-server >/dev/null && command -v chromium >/dev/null || (apt-get update && apt-get install -y redis-server chromium)
 	$(BIN)/python -m pytest -q
 
 bench: install
