@@ -164,7 +164,7 @@ def _inject_errors(rng: random.Random, c: ReportContent) -> None:
         v = c.fields[fid]
         kind = rng.random()
         if kind < 0.3 and v:
-            nv = 0  # "总计 0" as in hongze_qu_2023 table 4
+            nv = 0  # a total printed as 0 over non-zero parts, a real-world misprint
         elif kind < 0.5 and v >= 10:
             s = str(v)
             nv = int(s[1] + s[0] + s[2:]) if s[0] != s[1] else v + 10

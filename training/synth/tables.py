@@ -27,7 +27,7 @@ class Typo:
     fullwidth: bool = True
     sub_enum: str = "{}."  # "1." / "1. " / "1、"
     paren_space: str = ""  # "(一) 予以公开"
-    typo_rows: bool = False  # "其他法律行政止公开" as in hongze_qu
+    typo_rows: bool = False  # the real-world label typo "其他法律行政止公开"
 
     def punct(self, s: str) -> str:
         return s.translate(_FW) if self.fullwidth else s
