@@ -53,12 +53,13 @@ def _check_is_report(doc: Document, asm: Assembled) -> None:
         raise ExtractionError("an older-format report (pre-2021 template): table 3 uses the pre-2021 rows")
 
 
-def extract_document(doc: Document, *, labeller: str | Labeller = "rules") -> ExtractionResult:
+def extract_document(doc: Document, *, labeller: str | Labeller = "rules",
+                     reconcile_mode: str = "full") -> ExtractionResult:
     lab = get_labeller(labeller) if isinstance(labeller, str) else labeller
     labelled = lab.label(doc)
     asm = assemble(labelled)
     _check_is_report(doc, asm)
-    outcome = reconcile(asm)
+    outcome = reconcile(asm, reconcile_mode)
     per_cell, doc_conf = score(outcome)
     fields: dict[str, FieldResult] = {}
     for f in T.ALL_FIELDS:
@@ -101,7 +102,7 @@ def extract_document(doc: Document, *, labeller: str | Labeller = "rules") -> Ex
 
 
 def extract(source: bytes | str | Path, name: str = "", *, labeller: str | Labeller = "rules",
-            source_kind: SourceKind | None = None) -> ExtractionResult:
+            source_kind: SourceKind | None = None, reconcile_mode: str = "full") -> ExtractionResult:
     """Extract one report from a file path or its raw bytes (`name` hints the kind by extension)."""
     if isinstance(source, (str, Path)):
         path = Path(source)
@@ -116,7 +117,7 @@ def extract(source: bytes | str | Path, name: str = "", *, labeller: str | Label
         doc = read_document(data, name, source_kind=source_kind)
     except IngestError as exc:
         raise ExtractionError(str(exc)) from exc
-    return extract_document(doc, labeller=labeller)
+    return extract_document(doc, labeller=labeller, reconcile_mode=reconcile_mode)
 
 
 def content_hash(data: bytes) -> str:

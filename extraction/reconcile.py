@@ -202,13 +202,25 @@ def _pick(res_x, vars_: list[int]) -> int:
     return max(range(len(vars_)), key=lambda i: res_x[vars_[i]])
 
 
-def reconcile(asm: Assembled) -> Outcome:
+MODES = ("full", "no_alternatives", "off")
+
+
+def reconcile(asm: Assembled, mode: str = "full") -> Outcome:
+    """`mode` is for ablations: "no_alternatives" keeps only each token's first reading, "off" takes
+    every row as read (first cells in order) and only reports the violations."""
+    if mode not in MODES:
+        raise ValueError(f"unknown reconcile mode {mode!r}; choose one of {MODES}")
     warnings: list[str] = []
     cells: dict[str, Cell] = {f: Cell(f) for f in T.ALL_FIELDS}
     merged_out: list[MergedRow] = []
     _table2(asm, cells, warnings)
 
     rows = [r for r in asm.rows if r.table in ("t3", "t4")]
+    if mode == "no_alternatives":
+        rows = [r.model_copy(update={"tokens": [t.model_copy(update={"readings": t.readings[:1]}) for t in r.tokens]})
+                for r in rows]
+    if mode == "off":
+        return _unreconciled(asm, cells, rows, warnings)
     prob = _Problem(rows)
     res = prob.m.solve()
     if res is None:
