@@ -82,6 +82,8 @@ def _collapsed(tokens: list[Token], n: int) -> list[Alignment]:
         return []
     if any(tokens[i].value == tokens[i + 1].value for i in range(k - 1)):
         return []  # the exporter would have printed these two as one
+    if any(_leading_zero(t.raw) for t in tokens):
+        return []  # "0000000" is cells squashed together, not one printed number
     out = []
     for cuts in combinations(range(1, n), k - 1):
         bounds = (0, *cuts, n)
@@ -90,6 +92,11 @@ def _collapsed(tokens: list[Token], n: int) -> list[Alignment]:
             cells += [CellSource("token", i)] * (bounds[i + 1] - bounds[i])
         out.append(Alignment(tuple(cells), COST_COLLAPSE, "collapsed"))
     return out
+
+
+def _leading_zero(raw: str) -> bool:
+    digits = raw.replace(",", "").strip()
+    return len(digits) > 1 and digits.isdigit() and digits.startswith("0")
 
 
 def _digit_splits(digits: str, parts: int) -> list[tuple[int, ...]]:

@@ -19,7 +19,7 @@ from scipy.optimize import linprog
 
 from extraction import fields as F
 from extraction import template as T
-from extraction.align import Alignment, CellSource, alignments, fallback
+from extraction.align import COST_SPLIT, Alignment, CellSource, alignments, fallback
 from extraction.assemble import Assembled, RowReading, Token
 from extraction.milp import Model
 from extraction.result import (
@@ -81,10 +81,11 @@ class _Problem:
     def __init__(self, rows: list[RowReading]):
         self.rows = rows
         self.m = Model()
-        values = [r.value for row in rows for t in row.tokens for r in t.readings]
+        self.aligns = [_row_alignments(row) for row in rows]
+        values = [r.value for row in rows for t in row.tokens for r in t.readings if r.value <= MAX_COUNT]
+        values += [c.value for aligns in self.aligns for a in aligns for c in a.cells if c.kind == "const"]
         self.U = float(max([100.0] + [2 * v + 10 for v in values]))
         self.x = {f: self.m.var(0, self.U) for f in CONSTRAINED}
-        self.aligns: list[list[Alignment]] = []
         self.z: list[list[int] | None] = []
         self.y: dict[tuple[int, int], list[int]] = {}
         self.e: dict[str, int] = {}
@@ -116,10 +117,7 @@ class _Problem:
         return self.x[row.fields[i]]
 
     def _row(self, r: int, row: RowReading) -> None:
-        aligns = alignments(row.tokens, len(row.fields))
-        if not aligns:  # far too many tokens: keep the first n, flagged by a high cost
-            aligns = [fallback(len(row.tokens), len(row.fields))]
-        self.aligns.append(aligns)
+        aligns = self.aligns[r]
         multi = len(aligns) > 1
         zs = [self.m.binary(a.cost) for a in aligns] if multi else None
         self.z.append(zs)
@@ -198,6 +196,134 @@ class _Problem:
             self.m.add({p: 1.0, n: 1.0, e: -big}, -math.inf, 0)
 
 
+def _row_alignments(row: RowReading) -> list[Alignment]:
+    aligns = alignments(row.tokens, len(row.fields))
+    if len(row.tokens) == 1 and len(row.fields) > 1:
+        consistent = _consistent_splits(row)
+        if consistent:
+            aligns = [a for a in aligns if a.how != "split"] + consistent
+    if not aligns:  # far too many tokens: keep the first n, flagged by a high cost
+        aligns = [fallback(len(row.tokens), len(row.fields))]
+    aligns = _within_cap(row, aligns)
+    if len(aligns) > PRUNE_ABOVE:
+        aligns = _consistent_within_row(row, aligns)
+    return aligns
+
+
+MAX_COUNT = 10**6  # no table-3/4 cell counts a million applications: longer digit runs are squashed cells
+
+
+def _consistent_splits(row: RowReading, limit: int = 200) -> list[Alignment]:
+    """A whole row squashed into one digit run (`1090000109`): cut it only where the row's own sums
+    hold, checking each sum as soon as its cells are cut. Far fewer than the C(d-1, n-1) cuttings
+    that `align` enumerates, and complete where that enumeration must stop (a 15-cell table-4 row)."""
+    tok = row.tokens[0]
+    digits = tok.raw.replace(",", "").strip()
+    n = len(row.fields)
+    sums = _row_sums(row)
+    if not (tok.status is CellStatus.number and digits.isdigit() and len(digits) >= n and sums):
+        return []
+    due: dict[int, list[tuple[list[int], list[int]]]] = {}
+    for lhs, rhs in sums:
+        due.setdefault(max(lhs + rhs), []).append((lhs, rhs))
+    found: list[tuple[int, ...]] = []
+    values: list[int] = []
+
+    def cut(pos: int) -> None:
+        if len(found) >= limit:
+            return
+        i = len(values)
+        if i == n:
+            if pos == len(digits):
+                found.append(tuple(values))
+            return
+        left = n - i - 1
+        for end in range(pos + 1, len(digits) - left + 1):
+            piece = digits[pos:end]
+            if len(piece) > 1 and piece.startswith("0"):
+                break
+            v = int(piece)
+            if v > MAX_COUNT:
+                break
+            values.append(v)
+            if all(sum(values[j] for j in lhs) == sum(values[j] for j in rhs) for lhs, rhs in due.get(i, [])):
+                cut(end)
+            values.pop()
+
+    cut(0)
+    return [Alignment(tuple(CellSource("const", 0, v, (0,)) for v in vals), COST_SPLIT, "split") for vals in found]
+
+
+def _within_cap(row: RowReading, aligns: list[Alignment]) -> list[Alignment]:
+    """Drop alignments that read a run of squashed digits as one huge count; if every alignment
+    does, keep them with those cells unread (free) at a high cost."""
+    def too_big(src: CellSource) -> bool:
+        if src.kind == "const":
+            return src.value > MAX_COUNT
+        if src.kind == "token":
+            tok = row.tokens[src.token]
+            return tok.status is CellStatus.number and all(rd.value > MAX_COUNT for rd in tok.readings)
+        return False
+
+    ok = [a for a in aligns if not any(too_big(c) for c in a.cells)]
+    if ok:
+        return ok
+    return [Alignment(tuple(CellSource("free") if too_big(c) else c for c in a.cells), a.cost + 10.0, a.how)
+            for a in aligns]
+
+
+PRUNE_ABOVE = 8  # alignments; a crawler row of 15 cells printed as 7 tokens has 3003
+
+
+def _row_sums(row: RowReading) -> list[tuple[list[int], list[int]]]:
+    """The constraints that lie inside one printed row, as (lhs, rhs) cell indices."""
+    fields = row.fields
+    if row.merged_rows:  # a merged table-3 row still adds up across its columns
+        fields = T.t3_row_fields("total")
+    pos = {f: i for i, f in enumerate(fields)}
+    return [([pos[f] for f in lhs], [pos[f] for f in rhs]) for _, lhs, rhs in CONSTRAINTS
+            if all(f in pos for f in lhs + rhs)]
+
+
+def _consistent_within_row(row: RowReading, aligns: list[Alignment]) -> list[Alignment]:
+    """Keep the alignments that break the fewest of the row's own sums.
+
+    Enumerated alignments explode combinatorially on collapsed crawler rows; a row's total checks
+    its cells without looking at any other row, so most candidates can be dropped before the MILP.
+    A cell read with alternatives, blank or free counts as unknown: it can satisfy any sum with a
+    non-negative value.
+    """
+    sums = _row_sums(row)
+    if not sums:
+        return aligns
+
+    def known(src: CellSource) -> float | None:
+        if src.kind == "const":
+            return float(src.value)
+        if src.kind == "free":
+            return None
+        tok = row.tokens[src.token]
+        if tok.status is not CellStatus.number or len(tok.readings) != 1:
+            return None
+        return float(tok.readings[0].value)
+
+    def broken(a: Alignment) -> int:
+        vals = [known(c) for c in a.cells]
+        count = 0
+        for lhs, rhs in sums:
+            lv, rv = [vals[i] for i in lhs], [vals[i] for i in rhs]
+            if None in lv:
+                continue
+            left, right = sum(lv), sum(v for v in rv if v is not None)
+            if (None in rv and left < right) or (None not in rv and abs(left - right) > 1e-6):
+                count += 1
+        return count
+
+    scored = [(broken(a), a) for a in aligns]
+    fewest = min(n for n, _ in scored)
+    return [a for n, a in scored if n == fewest]
+
+
 def _pick(res_x, vars_: list[int]) -> int:
     return max(range(len(vars_)), key=lambda i: res_x[vars_[i]])
 
@@ -213,18 +339,19 @@ def reconcile(asm: Assembled, mode: str = "full") -> Outcome:
     warnings: list[str] = []
     cells: dict[str, Cell] = {f: Cell(f) for f in T.ALL_FIELDS}
     merged_out: list[MergedRow] = []
-    _table2(asm, cells, warnings)
 
     rows = [r for r in asm.rows if r.table in ("t3", "t4")]
     if mode == "no_alternatives":
         rows = [r.model_copy(update={"tokens": [t.model_copy(update={"readings": t.readings[:1]}) for t in r.tokens]})
                 for r in rows]
     if mode == "off":
+        _table2(asm, cells, warnings, set())
         return _unreconciled(asm, cells, rows, warnings)
     prob = _Problem(rows)
     res = prob.m.solve()
     if res is None:
         warnings.append("the reconciler found no solution; readings are reported as read")
+        _table2(asm, cells, warnings, set())
         return _unreconciled(asm, cells, rows, warnings)
     best_cost = float(res.fun)
 
@@ -247,6 +374,7 @@ def reconcile(asm: Assembled, mode: str = "full") -> Outcome:
         for i, f in enumerate(row.fields):
             cells[f] = _cell_from(row, a.cells[i], a.how, rc, f)
 
+    _table2(asm, cells, warnings, {a.how for a in chosen_align})
     known = {f: c.value for f, c in cells.items() if f in prob.x and c.value is not None}
     violated = {name for name, e in prob.e.items() if res.x[e] > 0.5}
     _pin_unknowns(prob, cells, known, merged_out, violated)
@@ -256,14 +384,33 @@ def reconcile(asm: Assembled, mode: str = "full") -> Outcome:
     return Outcome(cells, violations, corrections, merged_out, warnings)
 
 
-def _table2(asm: Assembled, cells: dict[str, Cell], warnings: list[str]) -> None:
+STYLE_BONUS = 2.5  # nats: a document squashes (or collapses) all its rows alike
+IMPLAUSIBLE = 3.0  # nats: fewer documents in force than issued this year
+
+
+def _table2(asm: Assembled, cells: dict[str, Cell], warnings: list[str], styles: set[str]) -> None:
+    """Table 2 has no 勾稽关系; a row whose token count is off is settled by how tables 3/4 of the
+    same document were printed (`styles`: the alignments chosen there) and by plausibility."""
     for row in (r for r in asm.rows if r.table == "t2"):
         aligns = alignments(row.tokens, len(row.fields))
         if not aligns:
             warnings.append(f"t2.{row.key}: {len(row.tokens)} values for {len(row.fields)} cells")
             aligns = [fallback(len(row.tokens), len(row.fields))]
-        best = aligns[0]
-        ties = [a for a in aligns if a.cost <= best.cost + 1e-9]
+
+        def cost(a: Alignment) -> float:
+            c = a.cost - (STYLE_BONUS if a.how in styles and a.how != "exact" else 0.0)
+            if len(row.fields) == 3:  # issued, repealed, in_force
+                issued, _, in_force = (_cell_from(row, src, a.how, {}, "").value for src in a.cells)
+                if issued is not None and in_force is not None and in_force < issued:
+                    c += IMPLAUSIBLE
+            return c
+
+        costs = [cost(a) for a in aligns]
+        low = min(costs)
+        ties = [a for a, c in zip(aligns, costs) if c <= low + 1e-9]
+        best = ties[0]
+        if best.how not in ("exact",):
+            warnings.append(f"t2.{row.key}: {len(row.tokens)} tokens for {len(row.fields)} cells, read as {best.how}")
         for i, f in enumerate(row.fields):
             cell = _cell_from(row, best.cells[i], best.how, {}, f)
             options = {_cell_from(row, a.cells[i], a.how, {}, f).value for a in ties}

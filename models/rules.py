@@ -20,7 +20,7 @@ from models.labels import Tag
 
 YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
 TITLE_RE = re.compile(r"((?:19|20)\d{2})\s*年\s*度?\s*(?:[^\s，。,]{0,12}?)\s*(?:政\s*府\s*信\s*息\s*公\s*开|政\s*务\s*公\s*开)"
-                      r"[^。]*?年\s*度?\s*报\s*告")
+                      r"[^。]*?(?:年\s*度?\s*报\s*告|工\s*作\s*年\s*度\s*$)")  # or wrapped before 报告
 PERIOD_RE = re.compile(r"(?:统计期限|统计时限|数据统计)[^。]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 ORG_SUFFIX_RE = re.compile(r"(人民政府|办公室|办公厅|局|委员会|委|厅|署|中心|管委会|办事处|政府|院|所|站|队|处|会)$")
 CHROME_PREFIX_RE = re.compile(r"^\s*(?:#+|标题\s*[:：]|[*•·]+)\s*")
@@ -152,6 +152,8 @@ class _State:
 
     # -- preamble: title, organisation, year ------------------------------------------------
     def preamble(self, seg_ids: list[int]) -> None:
+        if len(seg_ids) > 1 and self.title_across(seg_ids):
+            return
         for i in seg_ids:
             text = self.doc.segments[i].text
             norm = nfkc(text)
@@ -182,6 +184,33 @@ class _State:
                 continue
             self.whole(i, Tag.NARRATIVE)
         self.period_year(seg_ids)
+
+    def title_across(self, seg_ids: list[int], sep: str = " ") -> bool:
+        """A title spread over segments: the year set apart by spaces (`2021  年政府信息公开…`), or
+        the title wrapped onto a second line (`sep=""`)."""
+        texts = [nfkc(self.doc.segments[i].text) for i in seg_ids]
+        if any(TITLE_RE.search(t) for t in texts):
+            return False
+        m = TITLE_RE.search(sep.join(texts))
+        if not m:
+            return False
+        pos = 0
+        for i, t in zip(seg_ids, texts):
+            lo, hi = max(m.start(1) - pos, 0), min(m.end(1) - pos, len(t))
+            if lo < hi:
+                org = core(t[:lo])
+                if 2 <= len(org) <= 30 and ORG_SUFFIX_RE.search(org):
+                    self.add(i, 0, lo, Tag.ORG, score=0.9)
+                self.add(i, lo, hi, Tag.YEAR, score=0.9)
+                if hi < len(t):
+                    self.add(i, hi, len(t), Tag.TITLE)
+            elif pos + len(t) <= m.start(1):
+                c = core(t)
+                self.add(i, 0, len(t), Tag.ORG if 2 <= len(c) <= 30 and ORG_SUFFIX_RE.search(c) else Tag.NOISE, score=0.9)
+            else:
+                self.whole(i, Tag.TITLE)
+            pos += len(t) + len(sep)
+        return True
 
     def period_year(self, seg_ids: list[int]) -> None:
         for i in seg_ids:
@@ -239,6 +268,11 @@ class _State:
                 self.t3_text(i, p)
 
     def t3_text(self, seg: int, p: Piece) -> None:
+        parts = enumerated_parts(p)
+        if len(parts) > 1:  # "三、本年度办理结果 (一)予以公开" on one line: a group label, then a row's
+            for part in parts:
+                self.t3_text(seg, part)
+            return
         enum, rest = split_enumerator(p.text)
         c = core(rest)
         row = self.match_t3_row(c, enum)
@@ -321,6 +355,20 @@ class _State:
         self.add(seg, p.start, p.end, Tag.NARRATIVE if len(c) > NARRATIVE_MIN else Tag.NOISE)
 
 
+INNER_ENUMERATOR_RE = re.compile(
+    r"[(（]\s*[一二三四五六七八九十]\s*[)）]|[一二三四五六七八九十]\s*、|(?<![\d.．])[1-9]\s*[、.．](?=\s*[\u4e00-\u9fff])")
+
+
+def enumerated_parts(p: Piece) -> list[Piece]:
+    """Cut a text run where a new enumerator starts inside it (labels of two levels on one line)."""
+    cuts = [m.start() for m in INNER_ENUMERATOR_RE.finditer(p.text) if p.text[:m.start()].strip()]
+    if not cuts:
+        return [p]
+    bounds = [0, *cuts, len(p.text)]
+    return [Piece(p.start + a, p.start + b, p.text[a:b], False) for a, b in zip(bounds, bounds[1:])
+            if p.text[a:b].strip()]
+
+
 def row_score(c: str, enum: str, label: str, expected_enum: str) -> float:
     """Score a fragment as the start of a table-3 row; the enumerator, when printed, is evidence too."""
     enum_bonus = 0.0
@@ -361,7 +409,15 @@ class RuleLabeller:
 
     def label(self, document: Document) -> LabelledDocument:
         state = _State(document)
-        for seg_ids in document.lines():
+        lines = list(document.lines())
+        skip = False
+        for seg_ids, following in zip(lines, lines[1:] + [[]]):
+            if skip:
+                skip = False
+                continue
+            if state.section == 0 and following and state.title_across(seg_ids + following, sep=""):
+                skip = True  # a title wrapped onto the next line
+                continue
             state.feed(seg_ids)
         spans = sorted(state.spans, key=lambda s: (s.segment, s.start))
         return LabelledDocument(document=document, spans=spans, labeller=self.name)

@@ -94,28 +94,22 @@ def _snap(v: float, centers: list[float]) -> float:
     return min(centers, key=lambda c: abs(c - v))
 
 
-def _merge_h(segs: list[HSeg], tol: float) -> list[HSeg]:
-    ys = _cluster([s.y for s in segs], tol)
-    by_y: dict[float, list[tuple[float, float]]] = {}
+def _merge_lines(segs: list, tol: float, pos, span, make) -> list:
+    """Snap ruling pieces to common positions and join overlapping runs along each line."""
+    centers = _cluster([pos(s) for s in segs], tol)
+    by_pos: dict[float, list[tuple[float, float]]] = {}
     for s in segs:
-        by_y.setdefault(_snap(s.y, ys), []).append((min(s.x0, s.x1), max(s.x0, s.x1)))
-    out = []
-    for y, iv in by_y.items():
-        for a, b in _merge_intervals(iv, tol):
-            out.append(HSeg(y, a, b))
-    return out
+        a, b = span(s)
+        by_pos.setdefault(_snap(pos(s), centers), []).append((min(a, b), max(a, b)))
+    return [make(p, a, b) for p, iv in by_pos.items() for a, b in _merge_intervals(iv, tol)]
+
+
+def _merge_h(segs: list[HSeg], tol: float) -> list[HSeg]:
+    return _merge_lines(segs, tol, lambda s: s.y, lambda s: (s.x0, s.x1), HSeg)
 
 
 def _merge_v(segs: list[VSeg], tol: float) -> list[VSeg]:
-    xs = _cluster([s.x for s in segs], tol)
-    by_x: dict[float, list[tuple[float, float]]] = {}
-    for s in segs:
-        by_x.setdefault(_snap(s.x, xs), []).append((min(s.y0, s.y1), max(s.y0, s.y1)))
-    out = []
-    for x, iv in by_x.items():
-        for a, b in _merge_intervals(iv, tol):
-            out.append(VSeg(x, a, b))
-    return out
+    return _merge_lines(segs, tol, lambda s: s.x, lambda s: (s.y0, s.y1), VSeg)
 
 
 def _merge_intervals(iv: list[tuple[float, float]], tol: float) -> list[tuple[float, float]]:

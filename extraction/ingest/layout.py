@@ -7,6 +7,8 @@ glyphs form visual lines, split into segments wherever a clear horizontal gap op
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from statistics import median
 
@@ -135,6 +137,7 @@ def layout_page(glyphs: list[Glyph], tables: list[tuple[Table, TableRef]], gap_e
         else:
             free.append(g)
 
+    free = _without_folio(free, tables)
     rows: list[tuple[float, list[Piece]]] = []
     for ti, (t, ref) in enumerate(tables):
         by_row: dict[int, list[Piece]] = {}
@@ -153,6 +156,24 @@ def layout_page(glyphs: list[Glyph], tables: list[tuple[Table, TableRef]], gap_e
         rows.append((min(p.top for p in pieces), pieces))
     rows.sort(key=lambda r: r[0])
     return PageLayout(lines=[p for _, p in rows])
+
+
+FOLIO_RE = re.compile(r"^\s*(?:\d{1,3}|[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
+
+
+def _without_folio(free: list[Glyph], tables: list[tuple[Table, TableRef]]) -> list[Glyph]:
+    """Drop the page number printed under everything else: a bare `1` below a table reads as a cell."""
+    lines = _visual_lines(free)
+    if not lines:
+        return free
+    last = max(lines, key=lambda vl: min(g.y0 for g in vl))
+    top = min(g.y0 for g in last)
+    below_tables = all(top >= t.bbox[3] for t, _ in tables)
+    below_text = all(top >= max(g.y1 for g in vl) - 1e-6 for vl in lines if vl is not last)
+    if below_tables and below_text and FOLIO_RE.match(_join(last)):
+        dropped = {id(g) for g in last}
+        return [g for g in free if id(g) not in dropped]
+    return free
 
 
 def pieces_to_segments(layout: PageLayout, page: int, first_line: int = 0) -> list[Segment]:

@@ -106,10 +106,10 @@ class Squashed(TSV):
         return out
 
 
-class Pipe(FlatLayout):
-    """`a | b | c |` rows, extra pipes for column spans at the row end (seed 002)."""
+class _PipeBase(FlatLayout):
+    """Pipe-delimited tables; prose lines pass through. Extra pipes at a row's end stand for the
+    column spans, as agencies' editors leave them."""
 
-    name = "pipe"
     positions = False
 
     def serialize(self, lines, rng, info):
@@ -118,31 +118,32 @@ class Pipe(FlatLayout):
             if ln.kind != "table":
                 out += _join(ln, " ") + [NL]
                 continue
-            out += _join(ln, " | ")
-            extra = sum(c.cs - 1 for c in ln.cells)
-            out.append(Piece(" |" + (" " + "|" * extra if extra else "")))
-            out.append(NL)
+            out += self.table_row(ln, " " + "|" * sum(c.cs - 1 for c in ln.cells))
         return out
 
+    def table_row(self, ln: Line, span_pipes: str) -> list[Piece]:
+        raise NotImplementedError
 
-class PipeLines(FlatLayout):
+
+class Pipe(_PipeBase):
+    """`a | b | c |` rows (seed 002)."""
+
+    name = "pipe"
+
+    def table_row(self, ln, span_pipes):
+        return _join(ln, " | ") + [Piece(" |" + (span_pipes if span_pipes.strip() else "")), NL]
+
+
+class PipeLines(_PipeBase):
     """A `|` line opens each row, then one `cell |` per line (seed 001)."""
 
     name = "pipe_lines"
-    positions = False
 
-    def serialize(self, lines, rng, info):
-        out: list[Piece] = []
-        for ln in lines:
-            if ln.kind != "table":
-                out += _join(ln, " ") + [NL]
-                continue
-            out.append(Piece("|\n"))
-            extra = sum(c.cs - 1 for c in ln.cells)
-            for i, cell in enumerate(ln.cells):
-                out += cell.pieces
-                tail = " |" + (" " + "|" * extra if extra and i == len(ln.cells) - 1 else "")
-                out += [Piece(tail), NL]
+    def table_row(self, ln, span_pipes):
+        out = [Piece("|\n")]
+        for i, cell in enumerate(ln.cells):
+            last = i == len(ln.cells) - 1
+            out += cell.pieces + [Piece(" |" + (span_pipes if last and span_pipes.strip() else "")), NL]
         return out
 
 
