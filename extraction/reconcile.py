@@ -400,9 +400,11 @@ def _table2(asm: Assembled, cells: dict[str, Cell], warnings: list[str], styles:
         def cost(a: Alignment) -> float:
             c = a.cost - (STYLE_BONUS if a.how in styles and a.how != "exact" else 0.0)
             if len(row.fields) == 3:  # issued, repealed, in_force
-                issued, _, in_force = (_cell_from(row, src, a.how, {}, "").value for src in a.cells)
+                issued, repealed, in_force = (_cell_from(row, src, a.how, {}, "").value for src in a.cells)
                 if issued is not None and in_force is not None and in_force < issued:
                     c += IMPLAUSIBLE
+                if repealed and repealed in (issued, in_force):  # equal non-zero counts are rare
+                    c += 1.0
             return c
 
         costs = [cost(a) for a in aligns]
