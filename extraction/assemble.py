@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from extraction import template as T
 from extraction.document import Document, SourceKind
 from extraction.result import CellStatus, Provenance
-from extraction.textnorm import SLASH_TOKENS, nfkc, parse_number, squash_spaces
+from extraction.textnorm import ORG_PHRASES, SLASH_TOKENS, heal_phrases, nfkc, parse_number, squash_spaces
 from models.base import LabelledDocument, Span
 from models.labels import Tag
 
@@ -192,7 +192,7 @@ def _meta(labelled: LabelledDocument) -> tuple[str | None, int | None, str | Non
         return max(spans, key=lambda s: (s.score, -s.segment)) if spans else None
 
     org_span, year_span = best(Tag.ORG), best(Tag.YEAR)
-    org = squash_spaces(labelled.text(org_span)).strip(" :：#*") if org_span else None
+    org = heal_phrases(squash_spaces(labelled.text(org_span)).strip(" :：#*"), ORG_PHRASES) if org_span else None
     year = int(nfkc(labelled.text(year_span))) if year_span else None
     title = None
     title_spans = [s for s in labelled.spans if s.tag is Tag.TITLE]

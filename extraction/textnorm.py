@@ -81,3 +81,24 @@ def parse_number(token: str) -> int | float | None:
     if re.fullmatch(r"\d+\.\d+", t):
         return float(t)
     return None
+
+
+TITLE_PHRASES = ("年政府信息公开", "政府信息公开", "年度政府信息", "政务公开", "工作年度报告", "年度报告")
+ORG_PHRASES = ("人民政府办公室", "人民政府", "政府办公室", "管理委员会", "街道办事处")
+
+
+def heal_phrases(text: str, phrases: tuple[str, ...] = TITLE_PHRASES) -> str:
+    """Restore fixed phrases that OCR misread by one character (`玫府信息公开` → `政府信息公开`).
+
+    Same length in, same length out, so offsets into `text` stay valid. Only phrases of four or more
+    characters are healed, and only where all but one character match in place.
+    """
+    chars = list(text)
+    for phrase in phrases:
+        n = len(phrase)
+        if n < 4:
+            continue
+        for i in range(len(chars) - n + 1):
+            if sum(a != b for a, b in zip(chars[i:i + n], phrase)) == 1:
+                chars[i:i + n] = phrase
+    return "".join(chars)

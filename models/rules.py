@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from extraction import template as T
 from extraction.document import Document
 from extraction.textnorm import (
-    NUMBER_RE, PAGE_NUMBER_RE, SLASH_TOKENS, core, lcs, nfkc, prefix_match, split_enumerator, squash_spaces,
+    NUMBER_RE, heal_phrases, PAGE_NUMBER_RE, SLASH_TOKENS, core, lcs, nfkc, prefix_match, split_enumerator, squash_spaces,
 )
 from models.base import LabelledDocument, Span
 from models.labels import Tag
@@ -156,7 +156,7 @@ class _State:
             return
         for i in seg_ids:
             text = self.doc.segments[i].text
-            norm = nfkc(text)
+            norm = heal_phrases(nfkc(text))
             m = TITLE_RE.search(norm)
             if m:
                 before = norm[: m.start()]
@@ -188,7 +188,7 @@ class _State:
     def title_across(self, seg_ids: list[int], sep: str = " ") -> bool:
         """A title spread over segments: the year set apart by spaces (`2021  年政府信息公开…`), or
         the title wrapped onto a second line (`sep=""`)."""
-        texts = [nfkc(self.doc.segments[i].text) for i in seg_ids]
+        texts = [heal_phrases(nfkc(self.doc.segments[i].text)) for i in seg_ids]
         if any(TITLE_RE.search(t) for t in texts):
             return False
         m = TITLE_RE.search(sep.join(texts))
