@@ -6,8 +6,10 @@ A table is a connected set of horizontal and vertical rules; its grid is the cro
 distinct rule positions, and two neighbouring grid units belong to one (merged) cell when the rule
 between them is missing.
 
-img2table has not been compared yet (issue 4 asks for a measured choice): the morphology below
-recovers the grids of the rendered table-3 pages in ~80 ms a page with no extra dependency.
+Measured against img2table 2.0.0 (issue 4; `python -m eval.grid_compare`, eval/README.md): on 30
+scanned bench pages (40 tables, 100–300 dpi) this code found every table and recovered 72.5 % of the
+grids exactly in 0.27 s a page, img2table missed 22.5 % of the tables and got 67.5 % exact in 1.4 s
+a page, so it stays, with no extra dependency.
 """
 from __future__ import annotations
 
