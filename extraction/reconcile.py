@@ -207,7 +207,28 @@ def _row_alignments(row: RowReading) -> list[Alignment]:
     aligns = _within_cap(row, aligns)
     if len(aligns) > PRUNE_ABOVE:
         aligns = _consistent_within_row(row, aligns)
+    if len(aligns) > 1 and row.table == "t3":
+        aligns = [_with_sparsity_prior(row, a) for a in aligns]
     return aligns
+
+
+SPARSITY_PRIOR = 0.2  # nats per non-zero cell in a column most agencies leave at 0
+RARE_COLUMNS = ("commercial", "research", "social", "legal_service", "other_org")
+
+
+def _with_sparsity_prior(row: RowReading, a: Alignment) -> Alignment:
+    """Break ties between alignments (a crawler run `0 1` over seven cells) toward zeros where they
+    are likely: applicants other than natural persons are rare. Too small to outweigh any evidence."""
+    nonzero = 0
+    for i, src in enumerate(a.cells):
+        if T.T3_COLUMNS[i] not in RARE_COLUMNS:
+            continue
+        if src.kind == "const":
+            nonzero += src.value != 0
+        elif src.kind == "token":
+            tok = row.tokens[src.token]
+            nonzero += bool(tok.status is CellStatus.number and tok.readings and tok.readings[0].value != 0)
+    return Alignment(a.cells, a.cost + SPARSITY_PRIOR * nonzero, a.how) if nonzero else a
 
 
 MAX_COUNT = 10**6  # no table-3/4 cell counts a million applications: longer digit runs are squashed cells
