@@ -76,8 +76,13 @@ def score_folder(folder: Path, labeller: str = "rules") -> dict:
 
 
 def main(argv: list[str]) -> None:
+    labeller = "rules"
+    if "--labeller" in argv:  # `python -m eval.score DIR --labeller model`
+        at = argv.index("--labeller")
+        labeller = argv[at + 1]
+        argv = argv[:at] + argv[at + 2:]
     for folder in argv:
-        print(Path(folder).name, json.dumps(score_folder(Path(folder)), ensure_ascii=False))
+        print(Path(folder).name, json.dumps(score_folder(Path(folder), labeller), ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from typing import Callable
 
 from training.synth.sample import SampleSpec
 
-__all__ = ["Split", "SPLITS", "build_split"]
+__all__ = ["Split", "SPLITS", "VALIDATION_SPLITS", "build_split", "ensure_split"]
 
 
 @dataclass(frozen=True)
@@ -51,10 +51,41 @@ _S = [
 ]
 SPLITS: dict[str, Split] = {s.name: s for s in _S}
 
+# Calibration data (eval/calibrate.py): the same generators with seeds no benchmark split uses, so
+# the calibrator is never fitted on what it is measured on.
+_V = [
+    Split("val-text-noisy", "text", 300, 2002, noise={"light": 1, "heavy": 1}, about="calibration: noisy text"),
+    Split("val-crawler", "text", 150, 2003, layouts={"crawler": 1}, noise={"clean": 1, "light": 1},
+          about="calibration: crawler exports"),
+    Split("val-pdftext", "text", 150, 2004, layouts={"pdftext": 1}, noise={"clean": 1, "light": 1},
+          about="calibration: pdftotext layout"),
+    Split("val-html", "html", 100, 2006, about="calibration: HTML pages"),
+    Split("val-scan", "scan", 20, 2008, dpi=(100, 150, 200, 300), about="calibration: scans, all dpi"),
+]
+VALIDATION_SPLITS: dict[str, Split] = {s.name: s for s in _V}
+
 
 def build_split(name: str, out_dir: Path, progress: Callable[[int], None] | None = None) -> list[dict]:
     """(Re)generate split `name` into `out_dir/name/`; returns its manifest rows."""
     from training.synth.corpus import generate
 
-    s = SPLITS[name]
+    s = SPLITS.get(name) or VALIDATION_SPLITS[name]
     return generate(Path(out_dir) / name, s.n, [s.kind], s.seed, lambda _k: s.spec(), progress=progress)
+
+
+def ensure_split(name: str, out_dir: Path, n: int | None = None,
+                 progress: Callable[[int], None] | None = None) -> Path:
+    """Make sure the first `n` samples (default: all) of split `name` exist under `out_dir/name/`,
+    generating only the missing ones (same seed and index, so the same bytes); returns the folder."""
+    from training.synth.corpus import make_sample, write_sample
+
+    s = SPLITS.get(name) or VALIDATION_SPLITS[name]
+    folder = Path(out_dir) / name
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = s.spec()
+    for i in range(min(n if n is not None else s.n, s.n)):
+        if not (folder / f"{s.kind}-{s.seed}-{i:06d}.gold.json").exists():
+            write_sample(make_sample(s.kind, s.seed, i, spec), folder)
+        if progress:
+            progress(1)
+    return folder

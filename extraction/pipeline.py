@@ -7,7 +7,7 @@ from pathlib import Path
 
 from extraction import template as T
 from extraction.assemble import Assembled, assemble
-from extraction.confidence import score
+from extraction.confidence import review_threshold, score
 from extraction.document import Document, SourceKind
 from extraction.ingest import IngestError, read_document
 from extraction.reconcile import reconcile
@@ -15,7 +15,6 @@ from extraction.result import CellStatus, ExtractionResult, FieldResult, Meta, C
 from models.base import Labeller
 
 CODE_VERSION = "0.1.0"
-REVIEW_THRESHOLD = 0.8
 
 
 class ExtractionError(Exception):
@@ -60,7 +59,7 @@ def extract_document(doc: Document, *, labeller: str | Labeller = "rules",
     asm = assemble(labelled)
     _check_is_report(doc, asm)
     outcome = reconcile(asm, reconcile_mode)
-    per_cell, doc_conf = score(outcome)
+    per_cell, doc_conf = score(outcome, doc.source_kind)
     fields: dict[str, FieldResult] = {}
     for f in T.ALL_FIELDS:
         c = outcome.cells[f]
@@ -87,7 +86,8 @@ def extract_document(doc: Document, *, labeller: str | Labeller = "rules",
     for table in ("t2", "t3", "t4"):
         if table not in asm.tables():
             warnings.append(f"table {table[1]} not found: its fields are reported as missing")
-    needs_review = bool(unresolved or ambiguous or asm.org is None or asm.year is None or doc_conf < REVIEW_THRESHOLD)
+    needs_review = bool(unresolved or ambiguous or asm.org is None or asm.year is None
+                        or doc_conf < review_threshold())
     return ExtractionResult(
         meta=Meta(org=asm.org, year=asm.year, title=asm.title, source_kind=doc.source_kind),
         fields=fields,

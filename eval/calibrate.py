@@ -1,0 +1,168 @@
+"""Fit the confidence calibrator and the review threshold; ship them as models/calibration.json.
+
+    gongkai eval calibrate                       # validation splits → models/calibration.json
+    python -m eval.calibrate --limit 100 --out models/calibration.json
+
+The data are the `val-*` splits of eval/splits.py: the benchmark generators with seeds no
+benchmark split uses (noisy text, crawler, pdftotext, HTML, scans at every dpi). The raw scores of
+extraction/confidence.py are mapped by isotonic regression (scikit-learn, fitting only) to the
+observed probability that a cell is right, and that the whole document is exact — one curve for
+all sources plus one per source kind with enough data. The JSON holds the breakpoints only
+(applied with numpy.interp at run time: no pickle, no scikit-learn needed to extract).
+
+`review_threshold`: the lowest calibrated document confidence to accept without review such that
+at most `target` (1 %) of the accepted documents of the validation set have any wrong field
+(documents flagged for structural reasons — ambiguity, unresolved violations, missing
+metadata — are reviewed whatever their confidence).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import pickle
+from collections import defaultdict
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from eval import metrics as M
+from eval.runner import Record
+from extraction.confidence import CALIBRATION_FILE, calibrate
+
+__all__ = ["fit_isotonic", "fit", "apply", "choose_threshold", "VALIDATION", "main"]
+
+VALIDATION = ("val-text-noisy", "val-crawler", "val-pdftext", "val-html", "val-scan")
+MIN_CELLS_PER_KIND = 2000
+MIN_DOCS_PER_KIND = 40
+
+
+def fit_isotonic(x: Sequence[float], y: Sequence[float], max_points: int = 200) -> dict:
+    """Monotone map raw score → P(right) as breakpoints {"x": [...], "y": [...]}."""
+    from sklearn.isotonic import IsotonicRegression
+
+    xs, ys = np.asarray(x, float), np.asarray(y, float)
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip").fit(xs, ys)
+    bx, by = iso.X_thresholds_, iso.y_thresholds_
+    if len(bx) > max_points:  # keep the curve small: resample on quantiles of the data
+        q = np.unique(np.quantile(xs, np.linspace(0, 1, max_points)))
+        bx, by = q, iso.predict(q)
+    return {"x": [round(float(v), 6) for v in bx], "y": [round(float(v), 6) for v in by], "n": int(len(xs))}
+
+
+def _pairs_by_kind(records: Sequence[Record], level: str) -> dict[str, list[tuple[float, bool]]]:
+    out: dict[str, list] = defaultdict(list)
+    for rec in records:
+        if rec.result is None:
+            continue
+        pairs = [(rec.result, rec.sample.gold)]
+        got = M.cell_pairs(pairs) if level == "cell" else M.document_pairs(pairs)
+        out[rec.result.source_kind] += got
+        out[""] += got
+    return out
+
+
+def _table(records: Sequence[Record], level: str, min_n: int) -> dict:
+    by = _pairs_by_kind(records, level)
+    table = {"default": fit_isotonic(*zip(*by.pop(""))), "by_source_kind": {}}
+    for kind, pairs in sorted(by.items()):
+        if len(pairs) >= min_n:
+            table["by_source_kind"][kind] = fit_isotonic(*zip(*pairs))
+    return table
+
+
+def apply(records: Sequence[Record], calibrator: dict | None) -> list[tuple]:
+    """(calibrated result, gold) pairs: confidences mapped, needs_review re-decided with the
+    calibrator's threshold (the pipeline does the same at run time)."""
+    from dataclasses import replace
+
+    from extraction.confidence import DEFAULT_REVIEW_THRESHOLD
+
+    threshold = calibrator.get("review_threshold", DEFAULT_REVIEW_THRESHOLD) if calibrator else DEFAULT_REVIEW_THRESHOLD
+    out = []
+    for rec in records:
+        r = rec.result
+        if r is None:
+            out.append((None, rec.sample.gold))
+            continue
+        cells, doc = calibrate({k: f.confidence for k, f in r.fields.items()}, r.confidence, r.source_kind,
+                               calibrator)
+        fields = {k: replace(f, confidence=cells[k]) for k, f in r.fields.items()}
+        cal = replace(r, fields=fields, confidence=doc, needs_review=r.structural_review or doc < threshold)
+        out.append((cal, rec.sample.gold))
+    return out
+
+
+def choose_threshold(pairs: Sequence[tuple], target: float = 0.01) -> dict:
+    done = [(r, g) for r, g in pairs]
+    structural = [r is None or r.structural_review for r, _ in done]
+    conf = [r.confidence if r is not None else 0.0 for r, _ in done]
+    grid = sorted({0.0, *(round(c, 6) for c in conf), 1.0 + 1e-9})
+    curve = M.review_curve(done, structural, conf, grid)
+    best = M.threshold_for_residual(curve, target) or curve[-1]
+    return {"threshold": best["threshold"], "review_rate": best["review_rate"],
+            "residual_error": best["residual_error"], "curve": curve}
+
+
+def fit(records: Sequence[Record], target: float = 0.01, fitted_on: Sequence[str] = ()) -> dict:
+    cal = {
+        "version": 1,
+        "method": "isotonic",
+        "fitted_on": list(fitted_on),
+        "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%MZ"),
+        "documents": sum(r.result is not None for r in records),
+        "cell": _table(records, "cell", MIN_CELLS_PER_KIND),
+        "document": _table(records, "document", MIN_DOCS_PER_KIND),
+    }
+    pick = choose_threshold(apply(records, {**cal, "review_threshold": 0.0}), target)
+    cal.update(review_threshold=round(pick["threshold"], 6), target_residual_error=target,
+               validation_review_rate=round(pick["review_rate"], 4),
+               validation_residual_error=round(pick["residual_error"], 4))
+    return cal
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m eval.calibrate", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--dataset", action="append", help=f"validation data (default: {', '.join(VALIDATION)})")
+    ap.add_argument("--limit", type=int, default=None, help="first N samples of each dataset")
+    ap.add_argument("--scan-limit", type=int, default=None, help="first N samples of the scan splits (OCR is slow)")
+    ap.add_argument("--out", type=Path, default=CALIBRATION_FILE)
+    ap.add_argument("--target", type=float, default=0.01, help="max share of accepted documents with an error")
+    ap.add_argument("--labeller", default="rules")
+    ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--workers", type=int, default=2)
+    a = ap.parse_args(argv)
+    cal = calibrate_command(a.dataset or list(VALIDATION), a.limit, a.out, a.target, a.labeller, a.timeout, a.workers,
+                            a.scan_limit)
+    print(json.dumps({k: v for k, v in cal.items() if k not in ("cell", "document")}, ensure_ascii=False))
+    return 0
+
+
+def calibrate_command(datasets: Sequence[str], limit: int | None, out: Path, target: float = 0.01,
+                      labeller: str = "rules", timeout: float = 60.0, workers: int = 2,
+                      scan_limit: int | None = None) -> dict:
+    from eval.datasets import REPO, resolve
+    from eval.harness import progress_bar
+    from eval.runner import Ablation, run
+    from eval.splits import SPLITS, VALIDATION_SPLITS
+
+    def lim(name: str) -> int | None:
+        split = SPLITS.get(name) or VALIDATION_SPLITS.get(name)
+        return scan_limit if scan_limit and split is not None and split.kind == "scan" else limit
+
+    with progress_bar() as bar:
+        samples = [s for name in datasets for s in resolve(name, limit=lim(name), progress=bar.generate).samples]
+        records = run(samples, [Ablation(labeller, "full")], workers=workers, timeout=timeout, progress=bar.phase,
+                      cache_root=REPO / "data" / "cache" / "ingest")
+    keep = REPO / "data" / "cache" / "calibration-records.pkl"  # refit without re-running: fit(load(keep))
+    keep.parent.mkdir(parents=True, exist_ok=True)
+    keep.write_bytes(pickle.dumps(records))
+    cal = fit(records, target, fitted_on=[f"{d}" + (f" (first {lim(d)})" if lim(d) else "") for d in datasets])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(cal, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return cal
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

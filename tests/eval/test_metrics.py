@@ -1,0 +1,114 @@
+"""The benchmark metrics on hand-made documents whose answers are known by counting."""
+from __future__ import annotations
+
+import pytest
+
+from eval import metrics as M
+from tests.eval.fakes import gold, result
+
+
+def test_field_accuracy_skips_missing_and_treats_blank_as_null():
+    g = gold({"t2.a": 1, "t3.b": 2, "t3.c": None, "t4.d": 5}, missing={"t4.d"})
+    r = result({"t2.a": 1, "t3.b": 3, "t3.c": None, "t4.d": 0})
+    assert M.field_accuracy([(r, g)]) == pytest.approx(2 / 3)
+    assert M.table_accuracy([(r, g)]) == {"t2": 1.0, "t3": 0.5, "t4": None}
+
+
+def test_blank_is_not_zero_and_floats_compare_to_a_millionth():
+    g = gold({"t2.fees": 12.5, "t2.a": 0, "t2.b": None})
+    r = result({"t2.fees": 12.5000001, "t2.a": None, "t2.b": 0})
+    assert M.field_accuracy([(r, g)]) == pytest.approx(1 / 3)
+
+
+def test_a_failed_document_counts_every_field_wrong():
+    g = gold({"t2.a": 1, "t2.b": 2})
+    ok = result({"t2.a": 1, "t2.b": 2})
+    assert M.field_accuracy([(ok, g), (None, g)]) == 0.5
+    assert M.document_exact([(ok, g), (None, g)]) == 0.5
+
+
+def test_document_exact_needs_exactly_the_gold_source_errors():
+    g = gold({"t4.a": 3}, source_errors={"t4.review"})
+    right = result({"t4.a": 3}, violations=[("t4.review", "source_error")])
+    extra = result({"t4.a": 3}, violations=[("t4.review", "source_error"), ("t4.total", "source_error")])
+    silent = result({"t4.a": 3})
+    assert [M.is_exact(r, g) for r in (right, extra, silent)] == [True, False, False]
+
+
+def test_meta_accuracy():
+    g = gold({"t2.a": 1})
+    pairs = [(result({"t2.a": 1}), g), (result({"t2.a": 1}, year=2022), g), (result({"t2.a": 1}, org=None), g)]
+    assert M.meta_accuracy(pairs) == {"org": pytest.approx(2 / 3), "year": pytest.approx(2 / 3),
+                                      "both": pytest.approx(1 / 3)}
+
+
+def test_constraint_pass_rate_counts_distinct_violated_constraints():
+    g = gold({"t2.a": 1})
+    r = result({"t2.a": 1}, violations=[("c1", "source_error"), ("c2", "unresolved"), ("c2", "unresolved")])
+    got = M.constraint_pass_rate([(r, g), (None, g)])  # failed documents are not counted here
+    n = len(M.F.CONSTRAINTS)
+    assert got == {"pass": pytest.approx((n - 2) / n), "unresolved": pytest.approx(1 / n)}
+
+
+def test_correction_precision_and_recall():
+    # b: first read 3, corrected to 2 (right); c: first read 4 = gold, wrongly "corrected" to 7;
+    # e: first read 9, never corrected. Wrong first readings: b, e -> one fixed.
+    g = gold({"t3.a": 1, "t3.b": 2, "t3.c": 4, "t3.e": 8})
+    r = result({"t3.a": 1, "t3.b": 2, "t3.c": 7, "t3.e": 9}, corrected={"t3.b": "3", "t3.c": "4"},
+               corrections=[("t3.b", 2), ("t3.c", 7)])
+    assert M.correction_scores([(r, g)]) == {"corrections": 2, "precision": 0.5, "wrong_first_readings": 2,
+                                             "recall": 0.5}
+
+
+def test_a_lost_cell_recovered_counts_as_a_fixed_first_reading():
+    g = gold({"t3.a": 5})
+    r = result({"t3.a": 5}, corrected={"t3.a": ""}, corrections=[("t3.a", 5)])
+    assert M.correction_scores([(r, g)])["recall"] == 1.0
+
+
+def test_parse_raw():
+    assert [M.parse_raw(s) for s in ("1,234", " 7 ", "12.50", "/", "", "无", None)] == [1234, 7, 12.5, None, None, None, None]
+
+
+def test_source_error_precision_recall():
+    g = gold({"t4.a": 1}, source_errors={"x", "y"})
+    r = result({"t4.a": 1}, violations=[("x", "source_error"), ("z", "source_error"), ("y", "unresolved")])
+    assert M.source_error_scores([(r, g)]) == {"reported": 2, "expected": 2, "precision": 0.5, "recall": 0.5}
+
+
+def test_review_rate_and_residual_error_of_accepted_documents():
+    g = gold({"t2.a": 1})
+    pairs = [(result({"t2.a": 1}), g), (result({"t2.a": 2}), g),  # accepted: one wrong
+             (result({"t2.a": 2}, review=True), g), (None, g)]  # flagged, and a failure
+    assert M.review_scores(pairs) == {"review_rate": 0.5, "accepted": 2, "residual_error": 0.5}
+
+
+def test_ece_known_values():
+    assert M.ece([(0.9, True)] * 9 + [(0.9, False)]) == pytest.approx(0.0)
+    assert M.ece([(1.0, True), (1.0, False)]) == pytest.approx(0.5)
+    # two bins: [0.2 conf, 0% right] and [0.8 conf, 100% right] -> (0.2 + 0.2) / 2
+    assert M.ece([(0.2, False), (0.8, True)], bins=2) == pytest.approx(0.2)
+    assert M.ece([]) is None
+
+
+def test_reliability_bins():
+    bins = M.reliability([(0.05, False), (0.07, True), (0.95, True), (1.0, True)], bins=10)
+    assert [(b["lo"], b["count"], b["accuracy"]) for b in bins] == [(0.0, 2, 0.5), (0.9, 2, 1.0)]
+    assert bins[0]["confidence"] == pytest.approx(0.06)
+
+
+def test_review_curve_and_threshold():
+    g = gold({"t2.a": 1})
+    pairs = [(result({"t2.a": 1}), g), (result({"t2.a": 1}), g), (result({"t2.a": 2}), g), (result({"t2.a": 1}), g)]
+    conf = [0.9, 0.8, 0.5, 0.6]
+    structural = [False, False, False, True]
+    curve = M.review_curve(pairs, structural, conf, [0.0, 0.55, 0.85])
+    assert [(c["review_rate"], c["residual_error"]) for c in curve] == [
+        (0.25, pytest.approx(1 / 3)), (0.5, 0.0), (0.75, 0.0)]
+    assert M.threshold_for_residual(curve, 0.01)["threshold"] == 0.55
+
+
+def test_metrics_read_real_extraction_results_too(seed_result):
+    r, g = seed_result
+    s = M.summary([(r, g)])
+    assert s["field_accuracy"] == 1.0 and s["document_exact"] == 1.0 and s["ece"]["cell"] is not None
