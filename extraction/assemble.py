@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from extraction import template as T
+from extraction.digitlike import LOOKALIKE_PROB, as_digits, ocr_source
 from extraction.document import Document, SourceKind
 from extraction.result import CellStatus, Provenance
 from extraction.textnorm import ORG_PHRASES, SLASH_TOKENS, heal_phrases, nfkc, parse_number, squash_spaces
@@ -92,6 +93,11 @@ def _token(doc: Document, span: Span, text: str) -> Token:
     if nfkc(raw) in SLASH_TOKENS:
         return Token(raw=raw, status=CellStatus.slash, provenance=prov)
     value = parse_number(raw)
+    lookalike = as_digits(raw) if value is None and ocr_source(doc.source_kind) else None
+    if lookalike is not None:  # "O" read for 0: a guess, with the usual digit confusions beside it
+        readings = [Reading(value=v, prob=p * LOOKALIKE_PROB / OCR_TEXT_PRIMARY)
+                    for v, p in confusion_readings(lookalike, int(lookalike))]
+        return Token(raw=raw, status=CellStatus.number, readings=readings, certain=False, provenance=prov)
     if value is None:
         return Token(raw=raw, status=CellStatus.text, provenance=prov)
     conf = 1.0
