@@ -97,6 +97,12 @@ def main() -> None:
         register_synth(app)
     except ImportError:
         pass
+    from training.model.cli import register as register_train  # imports torch only when a command runs
+
+    register_train(app)
+    from eval.cli import register as register_eval
+
+    register_eval(app)
     app()
 
 

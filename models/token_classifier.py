@@ -1,0 +1,439 @@
+"""The token classifier: a small character-level BERT that labels report text (issue 5).
+
+A `Document` is linearised into one character stream — every character of every segment, with
+`[SEG]` between the segments of a visual line, `[NL]` between lines and `[EMPTY]` for a printed
+blank cell — and classified per character into the BIO labels of `models.labels.bio_labels()`.
+Long documents are read in overlapping windows; each character keeps the prediction of the window
+in which it sits furthest from an edge. Labels are merged into spans per segment and handed to the
+assembler like the rule labeller's.
+
+Runtime needs only onnxruntime + numpy: the network ships as ONNX in `models/weights/` with a
+JSON describing its vocabulary, labels and version (`ModelLabeller.load_default()`). Training
+(torch, transformers) lives in `training/model/`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from extraction.document import Document
+from extraction.textnorm import nfkc
+from models.base import LabelledDocument, Span
+from models.labels import KEYED_TAGS, Tag, label_name, parse_label
+
+__all__ = ["SPECIALS", "Linearised", "linearise", "char_key", "ModelLabeller", "WEIGHTS_DIR", "decode_spans", "misfit",
+           "windows"]
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+PAD, UNK, CLS, SEP, MASK, SEG, NL, EMPTY = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[SEG]", "[NL]", "[EMPTY]"
+SPECIALS = [PAD, UNK, CLS, SEP, MASK, SEG, NL, EMPTY]
+MAX_LEN = 512
+STRIDE = 384
+# one printed label is one span (never split by B-/key changes inside it)
+UNIT_TAGS = frozenset({Tag.SECTION, Tag.T2_ROW, Tag.T2_COL, Tag.T3_GROUP, Tag.T3_ROW, Tag.T3_COL, Tag.T4_GROUP,
+                       Tag.T4_COL})
+
+
+def char_key(ch: str) -> str:
+    """The vocabulary key of one character: NFKC-folded (full-width digits → ASCII), spaces as ' '."""
+    if ch.isspace():
+        return " "
+    k = unicodedata.normalize("NFKC", ch)
+    return k if len(k) == 1 else ch
+
+
+@dataclass
+class Linearised:
+    """The character stream of a document: `keys[i]` is a vocabulary key, `where[i]` is
+    (segment, char offset) for a character, (segment, -1) for `[EMPTY]`, (-1, -1) for separators."""
+
+    keys: list[str]
+    where: list[tuple[int, int]]
+
+
+def linearise(doc: Document) -> Linearised:
+    keys: list[str] = []
+    where: list[tuple[int, int]] = []
+    for li, seg_ids in enumerate(doc.lines()):
+        if li:
+            keys.append(NL)
+            where.append((-1, -1))
+        for k, si in enumerate(seg_ids):
+            if k:
+                keys.append(SEG)
+                where.append((-1, -1))
+            text = doc.segments[si].text
+            if not text.strip():
+                keys.append(EMPTY)
+                where.append((si, -1))
+                continue
+            for ci, ch in enumerate(text):
+                keys.append(char_key(ch))
+                where.append((si, ci))
+    return Linearised(keys, where)
+
+
+def windows(n: int, max_len: int = MAX_LEN, stride: int = STRIDE) -> list[tuple[int, int]]:
+    """[start, end) of the overlapping windows (each leaves room for [CLS] and [SEP])."""
+    body = max_len - 2
+    if n <= body:
+        return [(0, n)]
+    out, start = [], 0
+    while True:
+        end = min(start + body, n)
+        out.append((start, end))
+        if end == n:
+            return out
+        start = min(start + stride, n - body)
+
+
+def window_owner(n: int, wins: list[tuple[int, int]]) -> np.ndarray:
+    """For each position, the window in which it is furthest from an edge (centre predictions)."""
+    best = np.full(n, -1.0)
+    owner = np.zeros(n, dtype=np.int64)
+    idx = np.arange(n)
+    for w, (a, b) in enumerate(wins):
+        d = np.minimum(idx[a:b] - a, b - 1 - idx[a:b]).astype(float)
+        # the document's own start/end are not window edges
+        if a == 0:
+            d = np.where(idx[a:b] < (b - a) // 2, 1e9, d)
+        if b == n:
+            d = np.where(idx[a:b] >= a + (b - a) // 2, 1e9, d)
+        better = d > best[a:b]
+        best[a:b] = np.where(better, d, best[a:b])
+        owner[a:b] = np.where(better, w, owner[a:b])
+    return owner
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    x = x - x.max(-1, keepdims=True)
+    e = np.exp(x)
+    return e / e.sum(-1, keepdims=True)
+
+
+def decode_spans(doc: Document, lin: Linearised, probs: np.ndarray, labels: list[str]) -> list[Span]:
+    """Per-character label probabilities → spans per segment.
+
+    Each character takes its most probable span label (B and I of a label pooled); a span starts
+    where the label changes, where the model says B-, or at a segment boundary. Spans are trimmed
+    of whitespace; a span's score is the mean probability of its label. Blank cells (`[EMPTY]`)
+    become empty VALUE spans once a table row has begun, as the rule labeller does."""
+    names = sorted({lab[2:] for lab in labels if lab != "O"})
+    name_idx = {n: i for i, n in enumerate(names)}
+    n_lab = len(names) + 1  # 0 = O
+    pooled = np.zeros((probs.shape[0], n_lab), dtype=np.float32)
+    is_b = np.zeros(len(labels), dtype=bool)
+    col = np.zeros(len(labels), dtype=np.int64)
+    for j, lab in enumerate(labels):
+        if lab == "O":
+            continue
+        col[j] = name_idx[lab[2:]] + 1
+        is_b[j] = lab.startswith("B-")
+    np.add.at(pooled.T, col, probs.T)
+    choice = pooled.argmax(-1)
+    # B- when the B probability outweighs the I probability of the chosen label
+    b_prob = np.zeros(probs.shape[0], dtype=np.float32)
+    for j in np.nonzero(is_b)[0]:
+        b_prob += np.where(choice == col[j], probs[:, j], 0.0)
+    chosen_p = pooled[np.arange(len(choice)), choice]
+    starts_b = b_prob > chosen_p / 2
+
+    tag_of = [None] + [parse_label(n)[0] for n in names]
+    spans: list[Span] = []
+    vecs: list[np.ndarray | None] = []  # per span: mean pooled label probabilities
+    cur: list | None = None  # [seg, start, end, label_index, probs, first linear position]
+
+    def close() -> None:
+        nonlocal cur
+        if cur is None:
+            return
+        seg, start, end, li, ps, i0 = cur
+        cur = None
+        text = doc.segments[seg].text
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end <= start:
+            return
+        tag, key = parse_label(names[li - 1])
+        if tag in UNIT_TAGS and key is not None:  # the key with the most probability over the span
+            same = [j for j, t in enumerate(tag_of) if t is tag]
+            li = same[int(np.argmax(pooled[i0:i0 + len(ps)][:, same].sum(0)))]
+            tag, key = parse_label(names[li - 1])
+        spans.append(Span(segment=seg, start=start, end=end, tag=tag, key=key, score=round(sum(ps) / len(ps), 4)))
+        vecs.append(pooled[i0:i0 + len(ps)].mean(0) if tag in (Tag.T2_ROW, Tag.T3_ROW) else None)
+
+    state = _TableState()
+    seen = 0
+    for i, (seg, ci) in enumerate(lin.where):
+        if ci < 0:
+            close()
+            if seg >= 0:
+                for s in spans[seen:]:
+                    state.see(s)
+                seen = len(spans)
+                if state.blank_is_value():
+                    spans.append(Span(segment=seg, start=0, end=0, tag=Tag.VALUE, score=1.0))
+                    vecs.append(None)
+                    seen += 1
+            continue
+        li = int(choice[i])
+        text = doc.segments[seg].text
+        split_b = starts_b[i] and not text[ci].isspace() and not _inside_decimal(text, ci)
+        if cur is not None and cur[0] == seg and li and cur[3] != li and tag_of[li] is tag_of[cur[3]] \
+                and tag_of[li] in UNIT_TAGS:
+            cur[2] = ci + 1  # one printed label is one span: its key is decided over all of it
+            cur[4].append(float(chosen_p[i]))
+            continue
+        if cur is not None and (cur[0] != seg or cur[3] != li or (split_b and tag_of[li] not in UNIT_TAGS)):
+            close()
+        if li == 0:
+            continue
+        if cur is None:
+            cur = [seg, ci, ci + 1, li, [float(chosen_p[i])], i]
+        else:
+            cur[2] = ci + 1
+            cur[4].append(float(chosen_p[i]))
+    close()
+    for tag in (Tag.T2_ROW, Tag.T3_ROW):
+        _monotone(spans, vecs, tag, name_idx)
+    return sorted(spans, key=lambda s: (s.segment, s.start))
+
+
+def _inside_decimal(text: str, ci: int) -> bool:
+    """Position `ci` lies inside a number that is never split: one with a decimal point (an
+    amount), or a short one (< 5 digits; squashed rows of several cells are longer)."""
+    if ci == 0 or not (text[ci - 1].isdigit() or text[ci - 1] in ".,") or not (text[ci].isdigit() or text[ci] in ".,"):
+        return False
+    a = ci
+    while a > 0 and (text[a - 1].isdigit() or text[a - 1] in ".,"):
+        a -= 1
+    b = ci
+    while b < len(text) and (text[b].isdigit() or text[b] in ".,"):
+        b += 1
+    return "." in text[a:b] or b - a < 5
+
+
+def _monotone(spans: list[Span], vecs: list, tag: Tag, name_idx: dict[str, int]) -> None:
+    """Rows are printed in template order: re-key the `tag` spans by the most probable
+    non-decreasing key sequence (a span may also be dropped to NOISE) — a small Viterbi."""
+    at = [m for m, s in enumerate(spans) if s.tag is tag and vecs[m] is not None]
+    if not at:
+        return
+    keys = KEYED_TAGS[tag]
+    cols = np.array([name_idx[label_name(tag, k)] + 1 for k in keys])
+    n_k = len(keys)
+    lp = np.array([np.log(vecs[m][cols] + 1e-6) for m in at])  # (M, K)
+    drop = np.array([np.log(max(1.0 - float(vecs[m][cols].sum()), 0.0) + 1e-6) for m in at])
+    # state j: last key used is j-1 (0 = none yet)
+    score = np.full(n_k + 1, -np.inf)
+    score[0] = 0.0
+    back: list[np.ndarray] = []
+    for m in range(len(at)):
+        new = score + drop[m]  # dropping keeps the state
+        arg = np.arange(n_k + 1)  # predecessor state
+        best_prev = np.maximum.accumulate(score[:n_k + 1])  # best over states <= j
+        # argmax over states <= j: the index where the running maximum was last raised
+        raised = np.r_[True, score[1:] > best_prev[:-1]]
+        best_arg = np.maximum.accumulate(np.where(raised, np.arange(n_k + 1), 0))
+        take = best_prev[1:] + lp[m]  # assign key j-1 from a state <= j
+        better = take > new[1:]
+        new[1:] = np.where(better, take, new[1:])
+        arg[1:] = np.where(better, best_arg[1:], arg[1:])
+        back.append(np.stack([arg, np.r_[False, better]]))
+        score = new
+    j = int(score.argmax())
+    for m in range(len(at) - 1, -1, -1):
+        prev, assigned = back[m][0][j], bool(back[m][1][j])
+        s = spans[at[m]]
+        if assigned:
+            k = j - 1
+            if keys[k] != s.key:
+                s.key = keys[k]
+                s.score = round(float(vecs[at[m]][cols[k]]), 4)
+        else:
+            s.tag, s.key = Tag.NOISE, None
+        j = int(prev)
+
+
+class _TableState:
+    """Which table a span stream is in, and whether a row has begun (for printed blank cells)."""
+
+    def __init__(self) -> None:
+        self.table: str | None = None
+        self.row = False
+
+    def see(self, s: Span) -> None:
+        if s.tag is Tag.SECTION:
+            self.table = {"2": "t2", "3": "t3", "4": "t4"}.get(s.key or "")
+            self.row = False
+        elif s.tag in (Tag.T2_ROW, Tag.T3_ROW, Tag.T3_GROUP):
+            self.table = "t2" if s.tag is Tag.T2_ROW else "t3"
+            self.row = True
+
+    def blank_is_value(self) -> bool:
+        return self.row and self.table in ("t2", "t3")
+
+
+def _session(path: Path, threads: int | None):
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    opts.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
+
+
+class ModelLabeller:
+    """Labels a document with the ONNX token classifier.
+
+    model: path of the ONNX network; config: the JSON beside it (vocab, labels, version,
+    max_len, stride); threads: onnxruntime intra-op threads (default: up to 2).
+    """
+
+    name = "model"
+
+    def __init__(self, model: str | Path, config: str | Path, threads: int | None = None,
+                 mode: str | None = None):
+        cfg = json.loads(Path(config).read_text(encoding="utf-8"))
+        self.mode: str = mode or os.environ.get("GONGKAI_MODEL_MODE") or cfg.get("mode", "hybrid")
+        if self.mode not in ("hybrid", "pure"):
+            raise ValueError(f"model mode must be hybrid or pure, not {self.mode!r}")
+        self.version: str = cfg["version"] + ("" if self.mode == "pure" else "+hybrid")
+        self.vocab: dict[str, int] = {t: i for i, t in enumerate(cfg["vocab"])}
+        self.labels: list[str] = cfg["labels"]
+        self.max_len: int = cfg.get("max_len", MAX_LEN)
+        self.stride: int = cfg.get("stride", STRIDE)
+        self.batch: int = cfg.get("batch", 16)
+        self.session = _session(Path(model), threads)
+        self.model_path = Path(model)
+
+    _default: "ModelLabeller | None" = None
+
+    @classmethod
+    def load_default(cls) -> "ModelLabeller":
+        """The shipped model (`models/weights/`), loaded once per process."""
+        if cls._default is None:
+            cfg = WEIGHTS_DIR / "token_classifier.json"
+            if not cfg.is_file():
+                raise ImportError(f"no shipped model: {cfg} is missing")
+            meta = json.loads(cfg.read_text(encoding="utf-8"))
+            cls._default = cls(WEIGHTS_DIR / meta["onnx"], cfg)
+        return cls._default
+
+    @classmethod
+    def from_dir(cls, folder: str | Path, threads: int | None = None, mode: str | None = None) -> "ModelLabeller":
+        folder = Path(folder)
+        meta = json.loads((folder / "token_classifier.json").read_text(encoding="utf-8"))
+        return cls(folder / meta["onnx"], folder / "token_classifier.json", threads, mode)
+
+    def ids(self, lin: Linearised) -> np.ndarray:
+        unk = self.vocab[UNK]
+        return np.array([self.vocab.get(k, unk) for k in lin.keys], dtype=np.int64)
+
+    def probabilities(self, ids: np.ndarray) -> np.ndarray:
+        """Per-position label probabilities for a whole document's ids."""
+        n = len(ids)
+        if n == 0:
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        wins = windows(n, self.max_len, self.stride)
+        owner = window_owner(n, wins)
+        out = np.zeros((n, len(self.labels)), dtype=np.float32)
+        cls_id, sep_id, pad_id = self.vocab[CLS], self.vocab[SEP], self.vocab[PAD]
+        for b0 in range(0, len(wins), self.batch):
+            chunk = wins[b0:b0 + self.batch]
+            width = max(b - a for a, b in chunk) + 2
+            x = np.full((len(chunk), width), pad_id, dtype=np.int64)
+            mask = np.zeros((len(chunk), width), dtype=np.int64)
+            for r, (a, b) in enumerate(chunk):
+                x[r, 0] = cls_id
+                x[r, 1:b - a + 1] = ids[a:b]
+                x[r, b - a + 1] = sep_id
+                mask[r, :b - a + 2] = 1
+            logits = self.session.run(None, {"input_ids": x, "attention_mask": mask})[0]
+            probs = _softmax(logits.astype(np.float32))
+            for r, (a, b) in enumerate(chunk):
+                w = b0 + r
+                sel = np.nonzero(owner[a:b] == w)[0]
+                out[a + sel] = probs[r, 1 + sel]
+        return out
+
+    def label_pure(self, document: Document) -> LabelledDocument:
+        """The network's labels alone."""
+        lin = linearise(document)
+        probs = self.probabilities(self.ids(lin))
+        spans = decode_spans(document, lin, probs, self.labels)
+        spans = _valid_meta(document, spans)
+        return LabelledDocument(document=document, spans=spans, labeller=self.name)
+
+    def label(self, document: Document) -> LabelledDocument:
+        """In `pure` mode the network's labels. In `hybrid` mode (the default) the rule labeller's
+        labels, unless their tables lose structure (rows missing, values outside any row) where the
+        network's do not, with the network's ORG / YEAR spans where the rules found none."""
+        model = self.label_pure(document)
+        if self.mode == "pure":
+            return model
+        from models.rules import RuleLabeller
+
+        rules = RuleLabeller().label(document)
+        r_struct, r_count = misfit(rules, split=True)
+        m_struct, m_count = misfit(model, split=True)
+        if m_struct < r_struct and m_count <= r_count:
+            return model
+        spans = list(rules.spans)
+        for tag in (Tag.ORG, Tag.YEAR):
+            if not any(s.tag is tag for s in spans):
+                spans += [s for s in model.spans if s.tag is tag]
+        spans.sort(key=lambda s: (s.segment, s.start))
+        return LabelledDocument(document=document, spans=spans, labeller=self.name)
+
+
+def misfit(labelled: LabelledDocument, split: bool = False):
+    """How badly a labelling's tables fit the template (0 = a perfect fit): structure (rows
+    missing, values outside any row, metadata missing) and cell counts (too many or too few
+    values in a row). `split` returns the two apart."""
+    from extraction import template as T
+    from extraction.assemble import assemble
+
+    try:
+        asm = assemble(labelled)
+    except Exception:  # noqa: BLE001 - a labelling the assembler cannot read fits nothing
+        return (10_000, 10_000) if split else 20_000
+    expected = len(T.T2_ROW_FIELDS) + len(T.T3_ROW_TEMPLATES) + 1
+    seen = set()
+    count = 0
+    for row in asm.rows:
+        count += abs(len(row.tokens) - len(row.fields))
+        seen.add((row.table, row.key))
+        if row.merged_rows:
+            seen.update(("t3", k) for k in row.merged_rows)
+    struct = 3 * max(0, expected - len(seen)) + len(asm.warnings) + (asm.org is None) + (asm.year is None)
+    return (struct, count) if split else struct + count
+
+
+_ENUMERATOR_AFTER = re.compile(r"^\s*[、.．,，]\s*\D")
+
+
+def _valid_meta(doc: Document, spans: list[Span]) -> list[Span]:
+    """YEAR spans must read as a year (the assembler parses them); a 1-2 digit VALUE followed by
+    `、` / `.` and text is an enumerator (`1、属于国家秘密`), not a cell."""
+    out = []
+    for s in spans:
+        if s.tag is Tag.VALUE and s.end > s.start:
+            text = doc.segments[s.segment].text
+            if len(nfkc(text[s.start:s.end]).strip()) <= 2 and _ENUMERATOR_AFTER.match(text[s.end:]):
+                s = s.model_copy(update={"tag": Tag.NOISE})
+        if s.tag is Tag.YEAR:
+            text = nfkc(doc.segments[s.segment].text[s.start:s.end]).strip()
+            if not (text.isdigit() and len(text) == 4 and text[:2] in ("19", "20")):
+                continue
+        out.append(s)
+    return out

@@ -1,0 +1,158 @@
+"""The token classifier at run time: linearisation, windows, span decoding, and the shipped model
+on the real seed reports (onnxruntime + numpy only)."""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from extraction.document import Document, Segment, SourceKind
+from extraction.pipeline import extract
+from models.base import Labeller
+from models.labels import Tag, bio_labels
+from models.token_classifier import (
+    EMPTY, NL, SEG, WEIGHTS_DIR, ModelLabeller, decode_spans, linearise, window_owner, windows,
+)
+from tests.conftest import gold_for, seed_files
+
+LABELS = bio_labels()
+SHIPPED = (WEIGHTS_DIR / "token_classifier.json").exists()
+
+
+def _doc(lines: list[list[str]]) -> Document:
+    segs = [Segment(text=t, line=i) for i, cells in enumerate(lines) for t in cells]
+    return Document(source_kind=SourceKind.html, segments=segs)
+
+
+def test_linearise_marks_cells_lines_and_blank_cells():
+    lin = linearise(_doc([["ab", "１2"], ["", "c d"]]))
+    assert lin.keys == ["a", "b", SEG, "1", "2", NL, EMPTY, SEG, "c", " ", "d"]
+    assert lin.where[3] == (1, 0) and lin.where[6] == (2, -1) and lin.where[2] == (-1, -1)
+
+
+@pytest.mark.parametrize("n", [1, 100, 254, 255, 700, 2000])
+def test_windows_cover_every_position_and_each_has_one_owner(n):
+    wins = windows(n, 256, 192)
+    assert wins[0][0] == 0 and wins[-1][1] == n
+    assert all(b - a <= 254 for a, b in wins)
+    owner = window_owner(n, wins)
+    for i in range(n):
+        a, b = wins[owner[i]]
+        assert a <= i < b
+    if len(wins) > 1:  # a position near a window's inner edge belongs to the next window
+        assert owner[wins[0][1] - 2] == 1
+
+
+def _probs(names: list[str]) -> np.ndarray:
+    p = np.full((len(names), len(LABELS)), 1e-4, dtype=np.float32)
+    for i, n in enumerate(names):
+        p[i, LABELS.index(n)] = 1.0
+    return p / p.sum(-1, keepdims=True)
+
+
+def test_decode_merges_bio_into_keyed_spans_per_segment_and_splits_on_b():
+    doc = _doc([["三、", "总计 12"], ["3 4", ""]])
+    lin = linearise(doc)
+    per_token = {  # by linear position
+        0: "B-SECTION=3", 1: "I-SECTION=3",
+        3: "B-T3_ROW=total", 4: "I-T3_ROW=total", 5: "O", 6: "B-VALUE", 7: "I-VALUE",
+        9: "B-VALUE", 10: "O", 11: "B-VALUE",
+    }
+    names = [per_token.get(i, "O") for i in range(len(lin.keys))]
+    spans = decode_spans(doc, lin, _probs(names), LABELS)
+    got = [(s.segment, s.start, s.end, s.tag, s.key) for s in spans]
+    assert got == [
+        (0, 0, 2, Tag.SECTION, "3"),
+        (1, 0, 2, Tag.T3_ROW, "total"),
+        (1, 3, 5, Tag.VALUE, None),
+        (2, 0, 1, Tag.VALUE, None),
+        (2, 2, 3, Tag.VALUE, None),
+        (3, 0, 0, Tag.VALUE, None),  # a blank cell once a table-3 row has begun
+    ]
+    assert all(0.95 < s.score <= 1.0 for s in spans)
+
+
+def test_decode_starts_a_new_span_on_b_inside_a_run():
+    """A squashed row (cells printed with no separator) is split where the network says B-."""
+    doc = _doc([["1090000"]])
+    lin = linearise(doc)
+    names = ["B-VALUE", "I-VALUE", "B-VALUE", "B-VALUE", "I-VALUE", "B-VALUE", "B-VALUE"]
+    spans = decode_spans(doc, lin, _probs(names), LABELS)
+    assert [(s.start, s.end) for s in spans] == [(0, 2), (2, 3), (3, 5), (5, 6), (6, 7)]
+
+
+@pytest.mark.parametrize("text", ["20", "1404.43"])
+def test_decode_never_splits_short_numbers_or_amounts(text):
+    doc = _doc([[text]])
+    lin = linearise(doc)
+    spans = decode_spans(doc, lin, _probs(["B-VALUE"] * len(text)), LABELS)
+    assert [(s.start, s.end) for s in spans] == [(0, len(text))]
+
+
+needs_model = pytest.mark.skipif(not SHIPPED, reason="no shipped model in models/weights")
+
+
+@needs_model
+def test_shipped_model_loads_without_torch():
+    before = "torch" in sys.modules
+    lab = ModelLabeller.load_default()
+    assert isinstance(lab, Labeller)
+    assert lab.version and lab.labels == LABELS
+    if not before:
+        assert "torch" not in sys.modules
+
+
+@needs_model
+@pytest.mark.parametrize("path", seed_files()[:1], ids=lambda p: p.name[:3])
+def test_model_labels_a_seed_report_with_rows_and_values(path):
+    from extraction.ingest import read_document
+
+    doc = read_document(path.read_bytes(), path.name)
+    spans = ModelLabeller.load_default().label(doc).spans
+    tags = {s.tag for s in spans}
+    assert {Tag.SECTION, Tag.T3_ROW, Tag.VALUE, Tag.ORG, Tag.YEAR} <= tags
+    assert sum(s.tag is Tag.VALUE for s in spans) >= 150
+    assert {s.key for s in spans if s.tag is Tag.T3_ROW} >= {"new_received", "total", "carried_forward"}
+
+
+@needs_model
+@pytest.mark.parametrize("path", seed_files(), ids=lambda p: p.name[:3])
+def test_seed_reports_are_extracted_exactly_with_the_model(path):
+    gold = gold_for(path)
+    result = extract(path, labeller="model")
+    wrong = {k: (v, result.fields[k].value) for k, v in gold["fields"].items() if result.fields[k].value != v}
+    assert wrong == {}
+    assert (result.meta.org, result.meta.year) == (gold["meta"]["org"], gold["meta"]["year"])
+    assert result.fingerprint.endswith(f"+model-{ModelLabeller.load_default().version}")
+
+
+def test_decode_keeps_table3_rows_in_template_order():
+    """A row label the network keys out of order is re-keyed to the best order-respecting key."""
+    doc = _doc([["本年新收"], ["予以公开"], ["结转下年度"], ["部分公开"]])
+    lin = linearise(doc)
+
+    def row(key: str, n: int) -> list[str]:
+        return [f"B-T3_ROW={key}"] + [f"I-T3_ROW={key}"] * (n - 1)
+
+    probs = _probs(row("new_received", 4) + ["O"] + row("granted", 4) + ["O"] + row("carried_forward", 5) + ["O"]
+                   + row("partial", 4))
+    # the 3rd label is unsure: carried_forward (out of order) barely beats partial
+    i0 = lin.keys.index("结")
+    for k in range(i0, i0 + 5):
+        bi = "B" if k == i0 else "I"
+        probs[k] = 1e-4
+        probs[k, LABELS.index(f"{bi}-T3_ROW=carried_forward")] = 0.5
+        probs[k, LABELS.index(f"{bi}-T3_ROW=partial")] = 0.45
+    spans = decode_spans(doc, lin, probs, LABELS)
+    assert [s.key for s in spans] == ["new_received", "granted", "partial", "partial"]
+
+
+def test_an_enumerator_is_never_a_value():
+    from models.token_classifier import _valid_meta
+
+    doc = _doc([["1、属于国家秘密"]])
+    lin = linearise(doc)
+    probs = _probs(["B-VALUE"] + ["B-T3_ROW=denied.state_secret"] + ["I-T3_ROW=denied.state_secret"] * 6)
+    spans = _valid_meta(doc, decode_spans(doc, lin, probs, LABELS))
+    assert [s.tag for s in spans] == [Tag.NOISE, Tag.T3_ROW]
