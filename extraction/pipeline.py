@@ -10,8 +10,9 @@ from extraction.assemble import Assembled, assemble
 from extraction.confidence import review_threshold, score
 from extraction.document import Document, SourceKind
 from extraction.ingest import IngestError, read_document
+from extraction.ocr_evidence import looks_ocred
 from extraction.reconcile import reconcile
-from extraction.result import CellStatus, ExtractionResult, FieldResult, Meta, Candidate
+from extraction.result import CellStatus, ExtractionResult, FieldResult, Meta, Candidate, ViolationKind
 from models.base import Labeller
 
 CODE_VERSION = "0.1.0"
@@ -56,9 +57,14 @@ def extract_document(doc: Document, *, labeller: str | Labeller = "rules",
                      reconcile_mode: str = "full") -> ExtractionResult:
     lab = get_labeller(labeller) if isinstance(labeller, str) else labeller
     labelled = lab.label(doc)
+    # garbled labels: the digits came through someone's OCR too (see extraction.ocr_evidence)
+    ocred = doc.source_kind is SourceKind.text and looks_ocred(labelled)
     asm = assemble(labelled)
     _check_is_report(doc, asm)
     outcome = reconcile(asm, reconcile_mode)
+    if ocred:  # a broken sum may be our source's misreading, not the agency's arithmetic
+        outcome.violations = [v.model_copy(update={"kind": ViolationKind.unresolved})
+                              if v.kind is ViolationKind.source_error else v for v in outcome.violations]
     per_cell, doc_conf = score(outcome, doc.source_kind)
     fields: dict[str, FieldResult] = {}
     for f in T.ALL_FIELDS:
@@ -79,6 +85,9 @@ def extract_document(doc: Document, *, labeller: str | Labeller = "rules",
     unresolved = [v for v in outcome.violations if v.kind.value == "unresolved"]
     ambiguous = [f for f, c in outcome.cells.items() if c.candidates]
     warnings = asm.warnings + outcome.warnings
+    if ocred:
+        warnings.append("the text reads like OCR output (template labels misread): broken sums are reported as "
+                        "unresolved, not as the report's own errors; pass --ocr-text to let the sums correct digits")
     if asm.org is None:
         warnings.append("issuing organisation not found")
     if asm.year is None:

@@ -130,3 +130,16 @@ def test_a_number_broken_over_two_lines_is_joined(seed):
     text, _ = seed
     result = run(damaged(text, NOT_HELD, "1.本机关不掌握相关政府信息 | 6 | 1 | 0 | 0 | 0 | 0 | 0 | 61 |"), SourceKind.text)
     assert result.fields["t3.unable.not_held.natural_person"].value == 61
+
+
+def test_text_with_misread_labels_is_not_blamed_on_the_agency(seed):
+    """Garbled template labels mean the digits came through OCR too: a broken sum is unresolved."""
+    text, _ = seed
+    text = damaged(text, GRANTED, GRANTED.replace("| 7 | 0", "| 1 | 0", 1))
+    for old, new in [("(一)予以公开", "(一)予以么开"), ("本机关不掌握相关政府信息", "本机关不掌捤相关玫府信息")]:
+        text = damaged(text, old, new)
+    result = run(text, SourceKind.text)
+    assert result.fields["t3.granted.natural_person"].value == 1  # still the printed reading, not "fixed"
+    assert result.violations and {v.kind.value for v in result.violations} == {"unresolved"}
+    assert result.needs_review
+    assert any("OCR output" in w for w in result.warnings)
