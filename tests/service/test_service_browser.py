@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from service_helpers import ROOT, SEEDS, free_port, start_server
+from service_helpers import ROOT, free_port, seed_paths, start_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -33,7 +33,7 @@ def test_upload_review_edit_save(tmp_path, browser):
     port = free_port()
     server = start_server(data_dir, port)
     base = f"http://127.0.0.1:{port}"
-    seed = sorted(SEEDS.glob("*.gold.json"))[0]
+    seed = seed_paths("*.gold.json")[0]
     upload = tmp_path / "浉河区2023年报.txt"
     upload.write_bytes(seed.read_bytes())
     try:

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from service_helpers import ROOT, SEEDS, free_port, settings_for, start_server, wait_jobs
+from service_helpers import ROOT, free_port, seed_paths, settings_for, start_server, wait_jobs
 from fastapi.testclient import TestClient
 
 from service.api import create_app
@@ -18,7 +18,7 @@ REAL = ROOT.parent / "shared" / "data" / "real"
 
 def test_real_pipeline_through_the_api(tmp_path):
     s = settings_for(tmp_path / "d", extractor="extraction.pipeline:extract", job_timeout_s=120)
-    seed = sorted(SEEDS.glob("*.txt"))[1]
+    seed = seed_paths("*.txt")[1]
     gold = json.loads(seed.with_suffix("").with_suffix(".gold.json").read_text("utf-8"))
     with TestClient(create_app(s)) as c:
         ids = [c.post("/v1/extractions", files=[("files", (p.name, p.read_bytes()))]).json()["jobs"][0]["id"]
@@ -39,7 +39,7 @@ def test_throughput_text_reports_per_second(tmp_path):
     port = free_port()
     proc = start_server(tmp_path / "data", port, GONGKAI_EXTRACTOR="extraction.pipeline:extract",
                         GONGKAI_WORKERS="2")
-    texts = [p.read_bytes() for p in sorted(SEEDS.glob("*.txt"))]
+    texts = [p.read_bytes() for p in seed_paths("*.txt")]
     n = 60
     bodies = [texts[i % len(texts)] + f"\n<!-- copy {i} -->\n".encode() for i in range(n)]  # distinct bytes
     try:
