@@ -12,6 +12,7 @@ from itertools import combinations
 from typing import Literal
 
 from extraction.assemble import Token
+from extraction.digitlike import as_digits
 from extraction.result import CellStatus
 
 COST_DROP = 3.0  # per dropped cell
@@ -46,6 +47,12 @@ def fallback(k: int, n: int) -> Alignment:
 
 def _is_int_token(t: Token) -> bool:
     return t.status is CellStatus.number and isinstance(t.value, int)
+
+
+def _digits(t: Token) -> str:
+    """The digits a numeric token prints (`O` read for 0 included), leading zeros kept."""
+    raw = t.raw.replace(",", "").strip()
+    return raw if raw.isdigit() else (as_digits(raw) or str(t.value))
 
 
 def alignments(tokens: list[Token], n: int) -> list[Alignment]:
@@ -138,7 +145,7 @@ def _joined(tokens: list[Token], n: int, extra: int) -> list[Alignment]:
         cells, i = [], 0
         while i < k:
             if i in starts:
-                joined = int(tokens[i].raw.replace(",", "") + tokens[i + 1].raw.replace(",", ""))
+                joined = int(_digits(tokens[i]) + _digits(tokens[i + 1]))
                 cells.append(CellSource("const", i, joined, (i, i + 1)))
                 i += 2
             else:

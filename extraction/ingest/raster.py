@@ -1,6 +1,6 @@
 """The OCR page path shared by scanned PDF pages and images: one grayscale page → segments.
 
-Steps: deskew (projection profile) → ruling lines and the table grid → rules erased → OCR →
+Steps: deskew (projection profile) → perspective correction (`rectify`) → ruling lines and the table grid → rules erased → OCR →
 orientation check (a page read upside down or sideways is turned and read again) → characters
 laid out into lines and cells (`layout`) → numeric cells get top-k digit readings.
 """
@@ -16,6 +16,7 @@ from extraction.document import Alternative, Segment
 from extraction.ingest.grid import Table, build_tables, remove_rulings, ruling_segments
 from extraction.ingest.layout import Glyph, Piece, TableStitcher, _visual_lines, layout_page, piece_segment
 from extraction.ingest.limits import Deadline
+from extraction.ingest.rectify import rectify
 from models.ocr import OcrEngine, OcrLine, is_numeric_text
 
 __all__ = ["ocr_page", "deskew", "estimate_skew", "PageTimings", "N_ALTERNATIVES"]
@@ -136,6 +137,7 @@ def ocr_page(gray: np.ndarray, page: int, ocr: OcrEngine, *, stitcher: TableStit
     t: dict[str, float] = {}
     t0 = time.perf_counter()
     gray, _angle = deskew(gray)
+    gray, _off = rectify(gray)
     t["deskew"] = time.perf_counter() - t0
     lines, tables = _read(gray, ocr, deadline, t)
     if _looks_wrong(lines):

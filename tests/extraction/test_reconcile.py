@@ -143,3 +143,18 @@ def test_text_with_misread_labels_is_not_blamed_on_the_agency(seed):
     assert result.violations and {v.kind.value for v in result.violations} == {"unresolved"}
     assert result.needs_review
     assert any("OCR output" in w for w in result.warnings)
+
+
+def test_a_number_broken_over_two_lines_joins_a_lookalike_reading():
+    """OCR's `O` read for 0 joins as its digits (`1` / `O2` → 102), never as the letter."""
+    from extraction.align import alignments
+    from extraction.assemble import Reading, Token
+    from extraction.result import CellStatus, Provenance
+
+    def token(raw: str, value: int) -> Token:
+        return Token(raw=raw, status=CellStatus.number, readings=[Reading(value=value, prob=0.6)],
+                     certain=False, provenance=Provenance())
+
+    tokens = [token("1", 1), token("O2", 2), token("0", 0), token("3", 3)]
+    joined = [a for a in alignments(tokens, 3) if a.how == "joined"]
+    assert any(c.value == 102 for a in joined for c in a.cells if c.kind == "const")
