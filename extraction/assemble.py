@@ -68,6 +68,8 @@ class RowReading(BaseModel):
     tokens: list[Token] = Field(default_factory=list)
     merged_rows: list[str] = Field(default_factory=list, description="sub-rows a merged printed row stands for")
     label_score: float = 1.0
+    span_range: tuple[int, int] | None = Field(
+        None, description="indices of the row's first and last span in the labelling it was read from")
 
 
 class Assembled(BaseModel):
@@ -131,9 +133,12 @@ class _Builder:
         self.pending_group: RowReading | None = None
         self.warnings: list[str] = []
         self.seen: set[tuple[str, str]] = set()
+        self.index = 0  # of the span being fed
 
     def start_row(self, row: RowReading) -> None:
         self.pending_group = None
+        if row.span_range is None:
+            row.span_range = (self.index, self.index)
         if (row.table, row.key) in self.seen:
             self.warnings.append(f"row {row.table}.{row.key} printed twice; the first one is kept")
             self.current = None
@@ -142,7 +147,8 @@ class _Builder:
         self.rows.append(row)
         self.current = row
 
-    def feed(self, span: Span) -> None:
+    def feed(self, span: Span, index: int = 0) -> None:
+        self.index = index
         text = self.ld.text(span)
         tag = span.tag
         if tag is Tag.SECTION:
@@ -169,7 +175,8 @@ class _Builder:
                 return  # a group label printed beside (or after) its own sub-rows: decoration, not a row
             self.current = None
             self.pending_group = RowReading(table="t3", key=span.key, label=text, merged_rows=subs,
-                                            fields=[f"{span.key}.{c}" for c in T.T3_COLUMNS], label_score=span.score)
+                                            fields=[f"{span.key}.{c}" for c in T.T3_COLUMNS], label_score=span.score,
+                                            span_range=(index, index))
         elif tag in (Tag.T4_GROUP, Tag.T4_COL, Tag.T4_HEADER):
             self.table = "t4"
         elif tag is Tag.VALUE:
@@ -181,15 +188,22 @@ class _Builder:
             if not self.current or self.current.table != "t4":
                 self.start_row(RowReading(table="t4", key="t4", label="", fields=T.T4_FIELDS_IN_ORDER))
             if self.current:
-                self.current.tokens.append(token)
+                self._add(token)
             return
         if self.pending_group is not None and self.table == "t3":
             group = self.pending_group
             self.start_row(group)
         if self.current is not None and self.current.table == self.table:
-            self.current.tokens.append(token)
+            self._add(token)
         elif token.status is CellStatus.number:
             self.warnings.append(f"value {token.raw!r} on line {token.provenance.line} belongs to no row")
+
+
+    def _add(self, token: Token) -> None:
+        assert self.current is not None
+        self.current.tokens.append(token)
+        first = self.current.span_range[0] if self.current.span_range else self.index
+        self.current.span_range = (first, self.index)
 
 
 def _meta(labelled: LabelledDocument) -> tuple[str | None, int | None, str | None]:
@@ -211,10 +225,10 @@ def _meta(labelled: LabelledDocument) -> tuple[str | None, int | None, str | Non
 def assemble(labelled: LabelledDocument) -> Assembled:
     builder = _Builder(labelled)
     sections: list[int] = []
-    for span in labelled.spans:
+    for index, span in enumerate(labelled.spans):
         if span.tag is Tag.SECTION and span.key and int(span.key) not in sections:
             sections.append(int(span.key))
-        builder.feed(span)
+        builder.feed(span, index)
     org, year, title = _meta(labelled)
     rows = [r for r in builder.rows if r.tokens]
     return Assembled(source_kind=labelled.document.source_kind, org=org, year=year, title=title, rows=rows,

@@ -377,7 +377,8 @@ class ModelLabeller:
     def label(self, document: Document) -> LabelledDocument:
         """In `pure` mode the network's labels. In `hybrid` mode (the default) the rule labeller's
         labels, unless their tables lose structure (rows missing, values outside any row) where the
-        network's do not, with the network's ORG / YEAR spans where the rules found none."""
+        network's do not; else row by row, the network's reading of a row the rules missed or
+        misread (`fuse_rows`), and the network's ORG / YEAR spans where the rules found none."""
         model = self.label_pure(document)
         if self.mode == "pure":
             return model
@@ -388,12 +389,50 @@ class ModelLabeller:
         m_struct, m_count = misfit(model, split=True)
         if m_struct < r_struct and m_count <= r_count:
             return model
+        rules = fuse_rows(rules, model)
         spans = list(rules.spans)
         for tag in (Tag.ORG, Tag.YEAR):
             if not any(s.tag is tag for s in spans):
                 spans += [s for s in model.spans if s.tag is tag]
         spans.sort(key=lambda s: (s.segment, s.start))
         return LabelledDocument(document=document, spans=spans, labeller=self.name)
+
+
+def fuse_rows(rules: LabelledDocument, model: LabelledDocument) -> LabelledDocument:
+    """The rule labelling with the network's spans for each table row the rules lost (a garbled
+    or split row label, a squashed row taken for noise) and the network found. A row the rules
+    did find keeps their reading even when its cell count is off: squashed rows, collapsed runs
+    and dropped cells are the reconciler's to settle, by the 勾稽关系. A row's spans replace
+    whatever the rules put over the same characters; a swap is kept only if the labelling then fits
+    the template better (`misfit`), or has more rows with exactly their cells and no worse a
+    structure, so a network row never costs a rule row."""
+    from extraction.assemble import assemble
+
+    def fit(labelled: LabelledDocument) -> tuple[int, int, int]:
+        exact = sum(1 for r in assemble(labelled).rows if len(r.tokens) == len(r.fields))
+        return (exact, *misfit(labelled, split=True))
+
+    try:
+        r_rows = {(r.table, r.key) for r in assemble(rules).rows}
+        m_rows = assemble(model).rows
+        best, (best_exact, best_struct, best_count) = rules, fit(rules)
+    except Exception:  # noqa: BLE001 - nothing to fuse with a labelling the assembler cannot read
+        return rules
+    for row in m_rows:
+        if row.span_range is None:
+            continue
+        if (row.table, row.key) in r_rows or any(("t3", sub) in r_rows for sub in row.merged_rows):
+            continue
+        a, b = row.span_range
+        block = model.spans[a:b + 1]
+        lo, hi = (block[0].segment, block[0].start), (block[-1].segment, block[-1].end)
+        kept = [s for s in best.spans if (s.segment, s.end) <= lo or (s.segment, s.start) >= hi]
+        fused = LabelledDocument(document=rules.document, labeller=rules.labeller,
+                                 spans=sorted(kept + block, key=lambda s: (s.segment, s.start)))
+        exact, struct, count = fit(fused)
+        if (struct, count) < (best_struct, best_count) or (exact > best_exact and struct <= best_struct):
+            best, best_exact, best_struct, best_count = fused, exact, struct, count
+    return best
 
 
 def misfit(labelled: LabelledDocument, split: bool = False):

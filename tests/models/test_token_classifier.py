@@ -156,3 +156,31 @@ def test_an_enumerator_is_never_a_value():
     probs = _probs(["B-VALUE"] + ["B-T3_ROW=denied.state_secret"] + ["I-T3_ROW=denied.state_secret"] * 6)
     spans = _valid_meta(doc, decode_spans(doc, lin, probs, LABELS))
     assert [s.tag for s in spans] == [Tag.NOISE, Tag.T3_ROW]
+
+
+def test_fuse_rows_takes_the_networks_reading_only_of_rows_the_rules_lost():
+    from extraction.assemble import assemble
+    from models.base import LabelledDocument
+    from models.rules import RuleLabeller
+    from models.token_classifier import fuse_rows
+
+    doc = _doc([["三、收到和处理政府信息公开申请情况"],
+                ["一、本年新收政府信息公开申请数量", "2", "1", "0", "0", "0", "0", "3"],
+                ["二、上年结转政府信息公开申请数量", "0", "0", "0", "0", "0", "0", "0"],
+                ["（一）予以公开", "1", "0", "0", "0", "0", "0", "1"]])
+    truth = RuleLabeller().label(doc)
+    assert [r.key for r in assemble(truth).rows] == ["new_received", "carried_over", "granted"]
+    # the rules lose the first row's label (as on a garbled line) …
+    lost = [s.model_copy(update={"tag": Tag.NOISE, "key": None}) if s.key == "new_received" else s
+            for s in truth.spans]
+    rules = LabelledDocument(document=doc, spans=lost)
+    assert "new_received" not in {r.key for r in assemble(rules).rows}
+    # … the network finds it, but reads the next row with a cell too few
+    dropped = next(i for i, s in enumerate(truth.spans) if s.segment == 16)
+    model = LabelledDocument(document=doc, spans=truth.spans[:dropped] + truth.spans[dropped + 1:])
+    fused = assemble(fuse_rows(rules, model))
+    got = {r.key: [t.raw for t in r.tokens] for r in fused.rows}
+    assert got["new_received"] == ["2", "1", "0", "0", "0", "0", "3"]
+    assert len(got["carried_over"]) == 7 and not fused.warnings  # the rules' own row is kept
+    # and a network that finds nothing new changes nothing
+    assert fuse_rows(truth, model).spans == truth.spans
