@@ -10,8 +10,9 @@ split's seed (`training.synth.sample.make_pdf`, same bytes as the scan's source)
 rules (`extraction.ingest.pdf._page_rules`) go through `build_tables` exactly as a digital PDF does,
 which gives every table's rows × cols and merged-cell spans.
 
-Both detectors get the same input: the page in grayscale, deskewed by `raster.deskew` (the OCR
-path's first step). Timed: grid detection only — ours `ruling_segments` + `build_tables` with the
+Both detectors get the same input: the page in grayscale, deskewed by `raster.deskew` and
+perspective-corrected by `rectify` (the OCR path's first steps); `ours(no rectify)` is ours on the
+deskewed page alone. Timed: grid detection only — ours `ruling_segments` + `build_tables` with the
 tolerances of `raster._read`; img2table `Image.extract_tables(ocr=None, implicit_rows=…,
 borderless_tables=False)` on an already decoded image. Neither deskew nor OCR is timed.
 
@@ -225,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     import cv2
 
     from extraction.ingest.raster import deskew
+    from extraction.ingest.rectify import rectify
 
     pages: list[dict] = []
     for split in args.splits.split(","):
@@ -235,11 +237,13 @@ def main(argv: list[str] | None = None) -> int:
     for k, p in enumerate(pages):
         gray = cv2.imread(p["jpg"], cv2.IMREAD_GRAYSCALE)
         gray, _ = deskew(gray)
+        p["ours(no rectify)"] = ours(gray, args.repeat)
+        gray, _ = rectify(gray)
         p["png"] = str(tmp / f"{k}.png")
         cv2.imwrite(p["png"], gray)
         p["ours"] = ours(gray, args.repeat)
 
-    keys = ["ours"]
+    keys = ["ours", "ours(no rectify)"]
     i2t_py = args.i2t_python or sys.executable
     runs = [(bool(int(x)), False) for x in args.implicit_rows.split(",") if x != ""]
     runs += [(False, True)] if args.i2t_raw else []

@@ -1,7 +1,7 @@
 """Seconds per page on the OCR path, and where they go: `python -m eval.page_timing FILE.pdf [--pages 2,3]`.
 
 Renders each page as `read_pdf` does (image-only pages are OCRed), runs `ocr_page` on it and prints the
-step timings that `extraction.ingest.raster` records (deskew, ruling grid, detection, recognition,
+step timings that `extraction.ingest.raster` records (deskew, rectify, ruling grid, detection, recognition,
 missed-cell re-reads, layout), then the whole `extract()` of the file for the label → assemble →
 reconcile share. A benchmark, not a test: timings never go into the test suite.
 """

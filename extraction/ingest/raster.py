@@ -137,8 +137,10 @@ def ocr_page(gray: np.ndarray, page: int, ocr: OcrEngine, *, stitcher: TableStit
     t: dict[str, float] = {}
     t0 = time.perf_counter()
     gray, _angle = deskew(gray)
-    gray, _off = rectify(gray)
     t["deskew"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    gray, _off = rectify(gray)
+    t["rectify"] = time.perf_counter() - t0
     lines, tables = _read(gray, ocr, deadline, t)
     if _looks_wrong(lines):
         best = (float(np.mean([ln.conf for ln in lines])) if lines else 0.0, gray, lines, tables)
