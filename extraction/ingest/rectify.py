@@ -39,17 +39,12 @@ def _corners(points: np.ndarray) -> np.ndarray:
     return np.float32([points[np.argmin(s)], points[np.argmin(d)], points[np.argmax(s)], points[np.argmax(d)]])
 
 
-def find_frame(gray: np.ndarray, max_side: int = 1200) -> np.ndarray | None:
+def find_frame(gray: np.ndarray) -> np.ndarray | None:
     """The 4 corners (tl, tr, br, bl) of the largest ruled quadrilateral on the page, or None.
-    Found on the page shrunk to `max_side` pixels (rules survive it; it keeps a 300 dpi page fast)."""
+    At full resolution (≈ 0.3 s on a 300 dpi page): found on the page shrunk to 1200 px, corners
+    moved by up to 20 px and 200–300 dpi phone photos lost 3 % of their fields (measured)."""
     import cv2
 
-    scale = min(1.0, max_side / max(gray.shape))
-    if scale < 1.0:
-        small = cv2.resize(gray, (round(gray.shape[1] * scale), round(gray.shape[0] * scale)),
-                           interpolation=cv2.INTER_AREA)
-        quad = find_frame(small, max_side)
-        return None if quad is None else np.float32(quad / scale)
     mask = _rule_mask(gray)
     h, w = mask.shape
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
@@ -116,13 +111,11 @@ def _sides_ruled(mask: np.ndarray, quad: np.ndarray) -> bool:
     return True
 
 
-def rectify(gray: np.ndarray, tol: float | None = None) -> tuple[np.ndarray, float]:
+def rectify(gray: np.ndarray, tol: float = 3.0) -> tuple[np.ndarray, float]:
     """The page warped so its largest ruled frame is an axis-aligned rectangle, and how far (in
-    pixels) the frame's worst corner was from one; the page itself when that is within `tol`
-    (default 0.3 % of the page's longer side, at least 3 px: a copier's page stays as it is)."""
+    pixels) the frame's worst corner was from one; the page itself when that is within `tol`."""
     import cv2
 
-    tol = tol if tol is not None else max(3.0, 0.003 * max(gray.shape))
     quad = find_frame(gray)
     if quad is None:
         return gray, 0.0
