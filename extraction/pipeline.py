@@ -22,6 +22,9 @@ class ExtractionError(Exception):
     """Input that cannot be turned into a report (not a report, old format, empty, undecodable)."""
 
 
+DEFAULT_LABELLER = "model"  # the token classifier fused with the rules (models/weights/MODEL_CARD.md)
+
+
 def get_labeller(name: str) -> Labeller:
     if name == "rules":
         from models.rules import RuleLabeller
@@ -53,7 +56,7 @@ def _check_is_report(doc: Document, asm: Assembled) -> None:
         raise ExtractionError("an older-format report (pre-2021 template): table 3 uses the pre-2021 rows")
 
 
-def extract_document(doc: Document, *, labeller: str | Labeller = "rules",
+def extract_document(doc: Document, *, labeller: str | Labeller = DEFAULT_LABELLER,
                      reconcile_mode: str = "full") -> ExtractionResult:
     lab = get_labeller(labeller) if isinstance(labeller, str) else labeller
     labelled = lab.label(doc)
@@ -110,7 +113,7 @@ def extract_document(doc: Document, *, labeller: str | Labeller = "rules",
     )
 
 
-def extract(source: bytes | str | Path, name: str = "", *, labeller: str | Labeller = "rules",
+def extract(source: bytes | str | Path, name: str = "", *, labeller: str | Labeller = DEFAULT_LABELLER,
             source_kind: SourceKind | None = None, reconcile_mode: str = "full") -> ExtractionResult:
     """Extract one report from a file path or its raw bytes (`name` hints the kind by extension)."""
     if isinstance(source, (str, Path)):

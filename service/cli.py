@@ -35,7 +35,7 @@ def extract(
     source: Path = typer.Argument(..., help="a report file (PDF, image, HTML, text) or a folder of them"),
     as_json: bool = typer.Option(False, "--json", help="print the full result object"),
     as_csv: bool = typer.Option(False, "--csv", help="print one row per field"),
-    labeller: str = typer.Option("rules", help="rules | model"),
+    labeller: str = typer.Option("model", help="model (token classifier + rules, default) | rules"),
     ocr_text: bool = typer.Option(False, "--ocr-text", help="the text is OCR output: numbers may be misread"),
     out: Optional[Path] = typer.Option(None, help="for a folder: write the dataset (.csv or .xlsx) here"),
     jobs: int = typer.Option(2, help="for a folder: parallel workers"),

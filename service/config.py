@@ -20,7 +20,7 @@ ENV_TABLE = [
     ("GONGKAI_API_KEY", "api_key", "(unset)",
      "required in the `X-API-Key` header (or `gongkai_api_key` cookie); mandatory off loopback"),
     ("GONGKAI_WORKERS", "workers", "2", "parallel extractions per process (in-process pool or Celery worker)"),
-    ("GONGKAI_LABELLER", "labeller", "rules", "labeller passed to `extraction.pipeline.extract`"),
+    ("GONGKAI_LABELLER", "labeller", "model", "labeller passed to `extraction.pipeline.extract` (model | rules)"),
     ("GONGKAI_MAX_UPLOAD_MB", "max_upload_mb", "50", "largest accepted file (413 above)"),
     ("GONGKAI_MAX_FILES", "max_files", "100", "files per batch upload"),
     ("GONGKAI_MAX_PAGES", "max_pages", "200", "PDF page limit (422 above)"),
@@ -44,7 +44,7 @@ class Settings(BaseModel):
     broker_url: str | None = None
     api_key: str | None = None
     workers: int = 2
-    labeller: str = "rules"
+    labeller: str = "model"
     max_upload_mb: float = 50
     max_files: int = 100
     max_pages: int = 200
