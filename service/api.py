@@ -35,6 +35,7 @@ from service.workers import make_dispatcher
 __all__ = ["create_app", "serve", "job_view"]
 log = logging.getLogger("gongkai.api")
 ERRORS = {code: {"model": Problem} for code in (401, 404, 409, 413, 415, 422)}
+MAX_OFFSET = 2**31 - 1  # databases take 64-bit integers at most; a larger offset is a 422, not a 500
 
 
 def job_view(job: Job, include_result: bool = True) -> JobView:
@@ -204,7 +205,8 @@ def create_app(settings: Settings | None = None, start_workers: bool = True) -> 
                   org: Annotated[str | None, Query(max_length=200)] = None,
                   year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
                   needs_review: bool | None = None,
-                  limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0):
+                  limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                  offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0):
         """Jobs, newest first, filtered; results are left out (fetch one job for its result)."""
         with db.session() as s:
             total = s.scalar(_job_filters(select(func.count()).select_from(Job), status, org, year, needs_review))

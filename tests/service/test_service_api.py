@@ -156,6 +156,7 @@ def test_list_filters_and_pagination(client):
     assert nr + ok == 3
     assert client.get("/v1/extractions", params={"status": "bogus"}).status_code == 422
     assert client.get("/v1/extractions", params={"limit": 0}).status_code == 422
+    assert client.get("/v1/extractions", params={"offset": 2**63}).status_code == 422  # not a database overflow
 
 
 def test_synchronous_extract(client):
