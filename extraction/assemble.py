@@ -198,7 +198,6 @@ class _Builder:
         elif token.status is CellStatus.number:
             self.warnings.append(f"value {token.raw!r} on line {token.provenance.line} belongs to no row")
 
-
     def _add(self, token: Token) -> None:
         assert self.current is not None
         self.current.tokens.append(token)

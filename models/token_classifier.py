@@ -377,8 +377,8 @@ class ModelLabeller:
     def label(self, document: Document) -> LabelledDocument:
         """In `pure` mode the network's labels. In `hybrid` mode (the default) the rule labeller's
         labels, unless their tables lose structure (rows missing, values outside any row) where the
-        network's do not; else row by row, the network's reading of a row the rules missed or
-        misread (`fuse_rows`), and the network's ORG / YEAR spans where the rules found none."""
+        network's do not; else row by row, the network's reading of the rows the rules lost
+        (`fuse_rows`), and the network's ORG / YEAR spans where the rules found none."""
         model = self.label_pure(document)
         if self.mode == "pure":
             return model
@@ -408,17 +408,19 @@ def fuse_rows(rules: LabelledDocument, model: LabelledDocument) -> LabelledDocum
     structure, so a network row never costs a rule row."""
     from extraction.assemble import assemble
 
-    def fit(labelled: LabelledDocument) -> tuple[int, int, int]:
-        exact = sum(1 for r in assemble(labelled).rows if len(r.tokens) == len(r.fields))
-        return (exact, *misfit(labelled, split=True))
+    def read(labelled: LabelledDocument):
+        asm = assemble(labelled)
+        exact = sum(1 for r in asm.rows if len(r.tokens) == len(r.fields))
+        return asm, (exact, *_template_fit(asm))
 
     try:
-        r_rows = {(r.table, r.key) for r in assemble(rules).rows}
-        m_rows = assemble(model).rows
-        best, (best_exact, best_struct, best_count) = rules, fit(rules)
+        r_asm, (best_exact, best_struct, best_count) = read(rules)
+        m_asm = assemble(model)
     except Exception:  # noqa: BLE001 - nothing to fuse with a labelling the assembler cannot read
         return rules
-    for row in m_rows:
+    r_rows = {(r.table, r.key) for r in r_asm.rows}
+    best = rules
+    for row in m_asm.rows:
         if row.span_range is None:
             continue
         if (row.table, row.key) in r_rows or any(("t3", sub) in r_rows for sub in row.merged_rows):
@@ -429,7 +431,10 @@ def fuse_rows(rules: LabelledDocument, model: LabelledDocument) -> LabelledDocum
         kept = [s for s in best.spans if (s.segment, s.end) <= lo or (s.segment, s.start) >= hi]
         fused = LabelledDocument(document=rules.document, labeller=rules.labeller,
                                  spans=sorted(kept + block, key=lambda s: (s.segment, s.start)))
-        exact, struct, count = fit(fused)
+        try:
+            _, (exact, struct, count) = read(fused)
+        except Exception:  # noqa: BLE001 - a swap the assembler cannot read is no improvement
+            continue
         if (struct, count) < (best_struct, best_count) or (exact > best_exact and struct <= best_struct):
             best, best_exact, best_struct, best_count = fused, exact, struct, count
     return best
@@ -439,13 +444,19 @@ def misfit(labelled: LabelledDocument, split: bool = False):
     """How badly a labelling's tables fit the template (0 = a perfect fit): structure (rows
     missing, values outside any row, metadata missing) and cell counts (too many or too few
     values in a row). `split` returns the two apart."""
-    from extraction import template as T
     from extraction.assemble import assemble
 
     try:
-        asm = assemble(labelled)
+        struct, count = _template_fit(assemble(labelled))
     except Exception:  # noqa: BLE001 - a labelling the assembler cannot read fits nothing
         return (10_000, 10_000) if split else 20_000
+    return (struct, count) if split else struct + count
+
+
+def _template_fit(asm) -> tuple[int, int]:
+    """`misfit` of an assembled labelling: (structure, cell counts)."""
+    from extraction import template as T
+
     expected = len(T.T2_ROW_FIELDS) + len(T.T3_ROW_TEMPLATES) + 1
     seen = set()
     count = 0
@@ -455,7 +466,7 @@ def misfit(labelled: LabelledDocument, split: bool = False):
         if row.merged_rows:
             seen.update(("t3", k) for k in row.merged_rows)
     struct = 3 * max(0, expected - len(seen)) + len(asm.warnings) + (asm.org is None) + (asm.year is None)
-    return (struct, count) if split else struct + count
+    return struct, count
 
 
 _ENUMERATOR_AFTER = re.compile(r"^\s*[、.．,，]\s*\D")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["HSeg", "VSeg", "Cell", "Table", "build_tables", "ruling_segments", "remove_rulings"]
+__all__ = ["HSeg", "VSeg", "Cell", "Table", "build_tables", "line_masks", "ruling_segments", "remove_rulings"]
 
 
 @dataclass(frozen=True)
@@ -254,6 +254,16 @@ def _binary(gray: np.ndarray) -> np.ndarray:
     return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
 
 
+def line_masks(gray: np.ndarray, hk: int, vk: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels of horizontal runs at least `hk` long and vertical runs at least `vk` long."""
+    import cv2
+
+    bw = _binary(gray)
+    hmask = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hk, 1)))
+    vmask = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
+    return hmask, vmask
+
+
 def ruling_segments(gray: np.ndarray, min_frac: float = 0.02) -> tuple[list[HSeg], list[VSeg], np.ndarray]:
     """Horizontal and vertical rules of a grayscale page image (dark lines on light paper).
 
@@ -262,12 +272,8 @@ def ruling_segments(gray: np.ndarray, min_frac: float = 0.02) -> tuple[list[HSeg
     """
     import cv2
 
-    bw = _binary(gray)
-    h, w = bw.shape
-    hk = max(15, int(w * min_frac * 1.5))
-    vk = max(15, int(h * min_frac))
-    hmask = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hk, 1)))
-    vmask = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
+    h, w = gray.shape
+    hmask, vmask = line_masks(gray, max(15, int(w * min_frac * 1.5)), max(15, int(h * min_frac)))
     # bridge 1–2 px breaks from anti-aliasing or scan noise
     hmask = cv2.dilate(hmask, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 1)))
     vmask = cv2.dilate(vmask, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 5)))

@@ -1,8 +1,9 @@
 """The OCR page path shared by scanned PDF pages and images: one grayscale page → segments.
 
-Steps: deskew (projection profile) → perspective correction (`rectify`) → ruling lines and the table grid → rules erased → OCR →
-orientation check (a page read upside down or sideways is turned and read again) → characters
-laid out into lines and cells (`layout`) → numeric cells get top-k digit readings.
+Steps: deskew (projection profile) → perspective correction (`rectify`) → ruling lines and the
+table grid → rules erased → OCR → orientation check (a page read upside down or sideways is turned
+and read again) → characters laid out into lines and cells (`layout`) → numeric cells get top-k
+digit readings.
 """
 from __future__ import annotations
 
