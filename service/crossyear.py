@@ -7,6 +7,7 @@ column by column — a mismatch is an error on both reports. Table 2: 现行有�
 from __future__ import annotations
 
 import json
+import threading
 from typing import Literal
 
 from pydantic import BaseModel
@@ -77,12 +78,21 @@ def _latest(session, org: str, year: int) -> Job | None:
                            .order_by(Job.finished_at.desc()).limit(1)).first()
 
 
+_REFRESH = threading.Lock()
+
+
 def refresh(db: Database, job_id: str) -> None:
-    """Recompute the findings of a finished job and of its organisation's neighbouring years."""
-    with db.session() as s:
+    """Recompute the findings of a finished job and of its organisation's neighbouring years.
+
+    Serialised: two jobs of one organisation finishing together would otherwise each read the
+    other as unfinished and the later commit would erase the earlier one's findings. One lock per
+    process (the embedded in-process workers), and the organisation's rows locked for update
+    (PostgreSQL with several Celery workers; SQLite ignores it)."""
+    with _REFRESH, db.session() as s:
         job = s.get(Job, job_id)
         if job is None or job.status != JobStatus.done or not job.org or not job.year:
             return
+        s.execute(select(Job.id).where(Job.org == job.org).with_for_update()).all()
         affected = [j for j in (job, _latest(s, job.org, job.year - 1), _latest(s, job.org, job.year + 1)) if j]
         for j in {j.id: j for j in affected}.values():
             findings: list[Finding] = []

@@ -136,3 +136,51 @@ def test_extract_folder_to_xlsx_and_csv(tmp_path):
     assert by_file["b.txt"]["t3.carried_over.total"] == 3
     extract_folder(folder, tmp_path / "out.csv", jobs=1, settings=settings, progress=False)
     assert (tmp_path / "out.csv").read_bytes().startswith(b"\xef\xbb\xbfjob_id,file")
+
+
+def test_cross_year_refreshes_of_one_org_never_erase_each_other(tmp_path, request):
+    """Two jobs of an org finishing together: the refresh that read the other as unfinished must
+    not commit over the findings the other's refresh wrote (it waits for it instead)."""
+    import json
+    import threading
+
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from service import crossyear
+    from service.store import Database, Job, JobStatus
+
+    db = Database(f"sqlite:///{tmp_path / 'jobs.db'}")
+
+    def result(**values):
+        return json.dumps({"fields": {k.replace("__", "."): {"value": v} for k, v in values.items()}})
+
+    with db.session() as s:
+        s.add_all([
+            Job(id="a", dedup_key="a", sha256="a", filename="a", kind="txt", size=1, status=JobStatus.done,
+                org="某局", year=2022, result_json=result(t3__carried_forward__total=4)),
+            Job(id="b", dedup_key="b", sha256="b", filename="b", kind="txt", size=1, status=JobStatus.running,
+                org="某局", year=2023, result_json=result(t3__carried_over__total=3))])
+        s.commit()
+    read_a, release_a = threading.Event(), threading.Event()
+    def pause(_session):  # refresh(a) has read 2023 as unfinished; it stops just before committing
+        if threading.current_thread().name == "refresh-a" and not read_a.is_set():
+            read_a.set()
+            release_a.wait(10)
+
+    event.listen(Session, "before_commit", pause)
+    request.addfinalizer(lambda: event.remove(Session, "before_commit", pause))
+    ta = threading.Thread(target=crossyear.refresh, args=(db, "a"), name="refresh-a")
+    ta.start()
+    assert read_a.wait(10)
+    with db.session() as s:
+        s.get(Job, "b").status = JobStatus.done
+        s.commit()
+    tb = threading.Thread(target=crossyear.refresh, args=(db, "b"))
+    tb.start()
+    tb.join(1)  # unserialised, b's refresh finishes here, before a's stale write
+    release_a.set()
+    ta.join(10)
+    tb.join(10)
+    assert [f["field"] for f in json.loads(db.get("a").crossyear_json)] == ["t3.carried_forward.total"]
+    assert [f["field"] for f in json.loads(db.get("b").crossyear_json)] == ["t3.carried_over.total"]
