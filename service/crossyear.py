@@ -16,7 +16,7 @@ from sqlalchemy import select
 from extraction.fields import T3_COLUMNS
 from service.store import Database, Job, JobStatus
 
-__all__ = ["Finding", "compare", "refresh"]
+__all__ = ["Finding", "compare", "refresh", "refresh_in", "LOCK"]
 
 Values = dict[str, int | float | None]
 
@@ -78,28 +78,34 @@ def _latest(session, org: str, year: int) -> Job | None:
                            .order_by(Job.finished_at.desc()).limit(1)).first()
 
 
-_REFRESH = threading.Lock()
+LOCK = threading.Lock()  # see `refresh_in`
 
 
 def refresh(db: Database, job_id: str) -> None:
-    """Recompute the findings of a finished job and of its organisation's neighbouring years.
-
-    Serialised: two jobs of one organisation finishing together would otherwise each read the
-    other as unfinished and the later commit would erase the earlier one's findings. One lock per
-    process (the embedded in-process workers), and the organisation's rows locked for update
-    (PostgreSQL with several Celery workers; SQLite ignores it)."""
-    with _REFRESH, db.session() as s:
+    """Recompute the findings of a finished job and of its organisation's neighbouring years."""
+    with LOCK, db.session() as s:
         job = s.get(Job, job_id)
-        if job is None or job.status != JobStatus.done or not job.org or not job.year:
-            return
-        s.execute(select(Job.id).where(Job.org == job.org).with_for_update()).all()
-        affected = [j for j in (job, _latest(s, job.org, job.year - 1), _latest(s, job.org, job.year + 1)) if j]
-        for j in {j.id: j for j in affected}.values():
-            findings: list[Finding] = []
-            prev, nxt = _latest(s, j.org, j.year - 1), _latest(s, j.org, j.year + 1)
-            if prev is not None:
-                findings += compare(_values(prev), _values(j), prev.year, j.year, prev.id, j.id)[1]
-            if nxt is not None:
-                findings += compare(_values(j), _values(nxt), j.year, nxt.year, j.id, nxt.id)[0]
-            j.crossyear_json = json.dumps([f.model_dump() for f in findings], ensure_ascii=False)
+        if job is not None:
+            refresh_in(s, job)
         s.commit()
+
+
+def refresh_in(s, job: Job) -> None:
+    """`refresh` inside the caller's transaction (a job's completion commits with its findings, so
+    nobody sees it done without them), which must hold `LOCK`: two jobs of one organisation
+    finishing together would otherwise each read the other as unfinished and the later commit
+    would erase the earlier one's findings. `LOCK` serialises the embedded in-process workers; the
+    organisation's rows are also locked for update (PostgreSQL with several Celery workers)."""
+    if job.status != JobStatus.done or not job.org or not job.year:
+        return
+    s.flush()
+    s.execute(select(Job.id).where(Job.org == job.org).with_for_update()).all()
+    affected = [j for j in (job, _latest(s, job.org, job.year - 1), _latest(s, job.org, job.year + 1)) if j]
+    for j in {j.id: j for j in affected}.values():
+        findings: list[Finding] = []
+        prev, nxt = _latest(s, j.org, j.year - 1), _latest(s, j.org, j.year + 1)
+        if prev is not None:
+            findings += compare(_values(prev), _values(j), prev.year, j.year, prev.id, j.id)[1]
+        if nxt is not None:
+            findings += compare(_values(j), _values(nxt), j.year, nxt.year, j.id, nxt.id)[0]
+        j.crossyear_json = json.dumps([f.model_dump() for f in findings], ensure_ascii=False)

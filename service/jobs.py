@@ -110,16 +110,15 @@ def run_job(job_id: str, settings: Settings, db: Database | None = None) -> str 
         return _finish(db, job_id, t0, reason=str(exc))
     except Exception as exc:  # noqa: BLE001 - e.g. the blob vanished
         return _finish(db, job_id, t0, reason=f"{exc.__class__.__name__}: {exc}")
-    status = _finish(db, job_id, t0, result=result)
-    from service import crossyear  # noqa: PLC0415 - avoids an import cycle
-    crossyear.refresh(db, job_id)
-    return status
+    return _finish(db, job_id, t0, result=result)
 
 
 def _finish(db: Database, job_id: str, t0: float, result: ExtractionResult | None = None,
             reason: str | None = None) -> str:
+    from service import crossyear  # noqa: PLC0415 - avoids an import cycle
+
     duration = time.monotonic() - t0
-    with db.session() as s:
+    with crossyear.LOCK, db.session() as s:
         job = s.get(Job, job_id)
         job.finished_at = utcnow()
         job.duration_s = duration
@@ -132,6 +131,7 @@ def _finish(db: Database, job_id: str, t0: float, result: ExtractionResult | Non
             job.result_json = result.model_dump_json()
             job.org, job.year = result.meta.org, result.meta.year
             job.confidence, job.needs_review = result.confidence, result.needs_review
+            crossyear.refresh_in(s, job)  # done and its cross-year findings commit together
         s.commit()
         status = job.status
     log.info("job finished", extra={"job_id": job_id, "status": status, "duration_s": round(duration, 3),
