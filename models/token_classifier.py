@@ -172,6 +172,7 @@ def decode_spans(doc: Document, lin: Linearised, probs: np.ndarray, labels: list
 
     state = _TableState()
     seen = 0
+    runs: dict[int, dict] = {}  # segment -> its number runs, computed on first use
     for i, (seg, ci) in enumerate(lin.where):
         if ci < 0:
             close()
@@ -186,7 +187,7 @@ def decode_spans(doc: Document, lin: Linearised, probs: np.ndarray, labels: list
             continue
         li = int(choice[i])
         text = doc.segments[seg].text
-        split_b = starts_b[i] and not text[ci].isspace() and not _inside_decimal(text, ci)
+        split_b = starts_b[i] and not text[ci].isspace() and not _inside_decimal(text, ci, runs.setdefault(seg, {}))
         if cur is not None and cur[0] == seg and li and cur[3] != li and tag_of[li] is tag_of[cur[3]] \
                 and tag_of[li] in UNIT_TAGS:
             cur[2] = ci + 1  # one printed label is one span: its key is decided over all of it
@@ -207,18 +208,42 @@ def decode_spans(doc: Document, lin: Linearised, probs: np.ndarray, labels: list
     return sorted(spans, key=lambda s: (s.segment, s.start))
 
 
-def _inside_decimal(text: str, ci: int) -> bool:
+def _inside_decimal(text: str, ci: int, runs: dict | None = None) -> bool:
     """Position `ci` lies inside a number that is never split: one with a decimal point (an
-    amount), or a short one (< 5 digits; squashed rows of several cells are longer)."""
-    if ci == 0 or not (text[ci - 1].isdigit() or text[ci - 1] in ".,") or not (text[ci].isdigit() or text[ci] in ".,"):
+    amount), or a short one (< 5 digits; squashed rows of several cells are longer).
+
+    `runs` caches the number runs of `text` (`_number_runs`), so asking at every position of a
+    long run costs one pass over it, not one per position."""
+    if ci == 0 or not _numberish(text[ci - 1]) or not _numberish(text[ci]):
         return False
-    a = ci
-    while a > 0 and (text[a - 1].isdigit() or text[a - 1] in ".,"):
-        a -= 1
-    b = ci
-    while b < len(text) and (text[b].isdigit() or text[b] in ".,"):
-        b += 1
-    return "." in text[a:b] or b - a < 5
+    if runs is None:
+        runs = {}
+    if not runs:
+        runs.update(_number_runs(text))
+    a, b, has_point = runs[ci]
+    return has_point or b - a < 5
+
+
+def _numberish(ch: str) -> bool:
+    return ch.isdigit() or ch in ".,"
+
+
+def _number_runs(text: str) -> dict[int, tuple[int, int, bool]]:
+    """Each position inside a run of digits, `.` and `,` → the run's (start, end, has a point): one pass."""
+    out: dict[int, tuple[int, int, bool]] = {}
+    i, n = 0, len(text)
+    while i < n:
+        if not _numberish(text[i]):
+            i += 1
+            continue
+        j = i
+        while j < n and _numberish(text[j]):
+            j += 1
+        run = (i, j, "." in text[i:j])
+        for k in range(i, j):
+            out[k] = run
+        i = j
+    return out
 
 
 def _monotone(spans: list[Span], vecs: list, tag: Tag, name_idx: dict[str, int]) -> None:

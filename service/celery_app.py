@@ -2,6 +2,11 @@
 
 The worker reads its settings from the GONGKAI_* environment, like the API; both must point at the
 same database and data dir (or the same shared disk for blobs).
+
+Nothing is lost when a worker dies: messages are acknowledged only after the job ran (acks-late, and
+re-delivered when the worker is lost), the job's lease stops being renewed, and a sweeper (in the API
+and in every worker) re-queues it once the lease expired. Duplicate deliveries are harmless: a job is
+claimed by attempt number, so a second delivery of a running or finished job does nothing.
 """
 from __future__ import annotations
 
@@ -29,6 +34,8 @@ def make_celery(settings: Settings) -> Celery:
         task_acks_late=True,  # a worker killed mid-job leaves its message to be redelivered
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        # an unacknowledged message comes back after this (Redis); the lease sweeper is the fast path
+        broker_transport_options={"visibility_timeout": max(60.0, 2 * settings.job_timeout_s)},
         broker_connection_retry_on_startup=True,
         task_ignore_result=True,
         worker_hijack_root_logger=False,
@@ -53,5 +60,7 @@ def run_worker(settings: Settings, extra_args: list[str] | None = None) -> None:
     app = make_celery(settings)
     for job_id in db.next_queued(limit=10_000):  # work queued while no worker was up, or lost by the broker
         app.send_task("gongkai.run_job", args=[job_id])
+    from service.workers import Sweeper  # noqa: PLC0415
+    Sweeper(settings, db, lambda job_id: app.send_task("gongkai.run_job", args=[job_id])).start()
     app.worker_main(["worker", "--pool=threads", f"--concurrency={max(1, settings.workers)}",
                      f"--loglevel={settings.log_level}", "-Q", "gongkai", *(extra_args or [])])

@@ -7,6 +7,9 @@ from pathlib import Path
 from platformdirs import user_data_dir
 from pydantic import BaseModel, Field
 
+from extraction.ingest.limits import DEFAULT_LIMITS as _L
+from extraction.ingest.limits import Limits
+
 __all__ = ["Settings", "ENV_TABLE"]
 
 # (variable, attribute, default shown in docs, meaning) — the README table is generated from this.
@@ -21,15 +24,23 @@ ENV_TABLE = [
      "required in the `X-API-Key` header (or `gongkai_api_key` cookie); mandatory off loopback"),
     ("GONGKAI_WORKERS", "workers", "2", "parallel extractions per process (in-process pool or Celery worker)"),
     ("GONGKAI_LABELLER", "labeller", "model", "labeller passed to `extraction.pipeline.extract` (model | rules)"),
-    ("GONGKAI_MAX_UPLOAD_MB", "max_upload_mb", "50", "largest accepted file (413 above)"),
+    ("GONGKAI_ALLOWED_HOSTS", "allowed_hosts", "localhost,127.0.0.1,::1",
+     "Host header names served (400 otherwise; `*` = any); needed when listening on a wildcard address"),
+    ("GONGKAI_MAX_UPLOAD_MB", "max_upload_mb", str(_L.max_bytes // (1024 * 1024)), "largest accepted file (413 above)"),
     ("GONGKAI_MAX_FILES", "max_files", "100", "files per batch upload"),
-    ("GONGKAI_MAX_PAGES", "max_pages", "200", "PDF page limit (422 above)"),
-    ("GONGKAI_MAX_PIXELS", "max_pixels", "150000000", "image pixel limit (422 above)"),
-    ("GONGKAI_JOB_TIMEOUT", "job_timeout_s", "600", "seconds one extraction may run before its job fails"),
-    ("GONGKAI_MAX_MEMORY_MB", "max_memory_mb", "4096", "address-space limit of the extraction process (0 = none)"),
+    ("GONGKAI_MAX_PAGES", "max_pages", str(_L.max_pages), "PDF / TIFF page limit (422 above; intake and engine)"),
+    ("GONGKAI_MAX_PIXELS", "max_pixels", str(_L.max_pixels), "image / rendered page / crop pixel limit (422 above)"),
+    ("GONGKAI_MAX_TEXT_CHARS", "max_text_chars", str(_L.max_text_chars),
+     "characters of text one input may have (422 above; checked before parsing)"),
+    ("GONGKAI_JOB_TIMEOUT", "job_timeout_s", f"{_L.timeout_s:g}", "seconds one extraction may run before its job fails"),
+    ("GONGKAI_MAX_MEMORY_MB", "max_memory_mb", str(_L.memory_mb),
+     "address-space limit of the extraction process (0 = none)"),
     ("GONGKAI_SYNC_MAX_MB", "sync_max_mb", "5", "largest input for synchronous POST /v1/extract"),
     ("GONGKAI_SYNC_MAX_PAGES", "sync_max_pages", "10", "most PDF pages for synchronous POST /v1/extract"),
-    ("GONGKAI_MAX_ATTEMPTS", "max_attempts", "3", "times a job is retried after a worker died under it"),
+    ("GONGKAI_SYNC_CONCURRENCY", "sync_concurrency", "2", "synchronous extractions at once (429 beyond)"),
+    ("GONGKAI_MAX_ATTEMPTS", "max_attempts", "3", "times a job is started before it fails (a worker died under it)"),
+    ("GONGKAI_LEASE_S", "lease_s", "30",
+     "a running job's lease, renewed by its worker's heartbeat; past it the sweeper re-queues the job"),
     ("GONGKAI_EXTRACTOR", "extractor", "extraction.pipeline:extract",
      "the extract function (`module:function`); tests swap in a fake"),
     ("GONGKAI_LOG_LEVEL", "log_level", "INFO", "structured (JSON lines) log level"),
@@ -45,15 +56,19 @@ class Settings(BaseModel):
     api_key: str | None = None
     workers: int = 2
     labeller: str = "model"
-    max_upload_mb: float = 50
+    allowed_hosts: str = "localhost,127.0.0.1,::1"
+    max_upload_mb: float = _L.max_bytes / (1024 * 1024)
     max_files: int = 100
-    max_pages: int = 200
-    max_pixels: int = 150_000_000
-    job_timeout_s: float = 600
-    max_memory_mb: int = 4096
+    max_pages: int = Field(_L.max_pages, ge=1)
+    max_pixels: int = Field(_L.max_pixels, ge=1)
+    max_text_chars: int = Field(_L.max_text_chars, ge=1)
+    job_timeout_s: float = Field(_L.timeout_s, gt=0)
+    max_memory_mb: int = _L.memory_mb
     sync_max_mb: float = 5
     sync_max_pages: int = 10
-    max_attempts: int = 3
+    sync_concurrency: int = Field(2, ge=1)
+    max_attempts: int = Field(3, ge=1)
+    lease_s: float = Field(30, gt=0)
     extractor: str = "extraction.pipeline:extract"
     log_level: str = "INFO"
 
@@ -81,6 +96,17 @@ class Settings(BaseModel):
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def limits(self) -> Limits:
+        """The engine's limits with these settings' numbers: intake and engine enforce the same ones."""
+        return Limits(max_pages=self.max_pages, max_pixels=self.max_pixels, max_bytes=self.max_upload_bytes,
+                      max_text_chars=self.max_text_chars, dpi=_L.dpi, page_timeout_s=_L.page_timeout_s,
+                      timeout_s=self.job_timeout_s, memory_mb=self.max_memory_mb)
+
+    @property
+    def host_names(self) -> list[str]:
+        return [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
 
     @property
     def sync_max_bytes(self) -> int:

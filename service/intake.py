@@ -10,12 +10,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from extraction.ingest import sniff_kind
+from extraction.ingest.decode import DecodeError, decode_text
 from service.config import Settings
 
 __all__ = ["Rejected", "Intake", "sniff", "safe_filename", "check_upload", "KIND_EXT"]
 
 KIND_EXT = {"pdf": ".pdf", "png": ".png", "jpeg": ".jpg", "tiff": ".tif", "html": ".html", "txt": ".txt"}
-_HTML_TAG = re.compile(rb"<\s*(html|body|table|div|p|tr|td|article|span|head|meta|!doctype)\b", re.I)
 
 
 class Rejected(Exception):
@@ -32,36 +33,9 @@ class Intake:
     pages: int
 
 
-def sniff(data: bytes) -> str | None:
-    """The file's kind from its leading bytes (and, for text, whether it decodes and looks like HTML)."""
-    head = data[:1024]
-    if head.lstrip(b"\x00\t\r\n \xef\xbb\xbf")[:5] == b"%PDF-" or data[:1024].find(b"%PDF-") >= 0:
-        return "pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return "tiff"
-    if head.startswith((b"PK\x03\x04", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!", b"GIF8", b"BM", b"\xd0\xcf\x11\xe0")):
-        return None
-    text = _decode(data)
-    if text is None:
-        return None
-    return "html" if _HTML_TAG.search(data[:65536]) else "txt"
-
-
-def _decode(data: bytes) -> str | None:
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    from charset_normalizer import from_bytes
-    best = from_bytes(data[:65536]).best()
-    return str(best) if best is not None else None
+def sniff(data: bytes, name: str = "") -> str | None:
+    """The file's kind from its content: the engine's sniffer (`extraction.ingest.sniff_kind`)."""
+    return sniff_kind(data, name)
 
 
 def safe_filename(name: str | None, kind: str) -> str:
@@ -74,12 +48,22 @@ def safe_filename(name: str | None, kind: str) -> str:
 
 
 def pdf_pages(data: bytes) -> int:
-    """Page count from a PDF library when one is installed, else by counting /Type /Page objects."""
+    """Page count from pypdfium2 (which opens a PDF that has only an owner password, as the engine
+    does); a PDF that needs a user password is refused; a PDF it cannot open is counted by scanning
+    for /Type /Page objects (the engine then says what is wrong with it)."""
+    import pypdfium2 as pdfium  # noqa: PLC0415
     try:
-        import pypdfium2 as pdfium  # noqa: PLC0415
-        return len(pdfium.PdfDocument(data))
-    except Exception:  # noqa: BLE001 - any failure falls back to the byte scan
-        pass
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        msg = str(exc).lower()
+        if "password" in msg or "security" in msg:
+            raise Rejected(422, "PDF is encrypted with a password; send the unprotected file") from None
+        doc = None
+    if doc is not None:
+        try:
+            return len(doc)
+        finally:
+            doc.close()
     found = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
     counts = [int(m) for m in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", data)]
     counts += [int(m) for m in re.findall(rb"/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", data)]
@@ -88,28 +72,36 @@ def pdf_pages(data: bytes) -> int:
 
 def check_upload(data: bytes, name: str | None, settings: Settings, *, max_bytes: int | None = None,
                  max_pages: int | None = None) -> Intake:
-    limit = max_bytes or settings.max_upload_bytes
+    """The checks that are cheap before a job exists, with the engine's limits (`settings.limits`)."""
+    limits = settings.limits
+    limit = min(max_bytes or limits.max_bytes, limits.max_bytes)
     if len(data) > limit:
-        raise Rejected(413, f"file is {len(data)} bytes; the limit is {limit}")
+        raise Rejected(413, f"file is {len(data)} bytes; the limit is {limit} bytes (max_bytes)")
     if not data.strip():
         raise Rejected(422, "file is empty")
-    kind = sniff(data)
+    kind = sniff(data, name or "")
     if kind is None:
         raise Rejected(415, "unsupported content: send a PDF, PNG, JPEG, TIFF, HTML or plain-text report")
     pages = 1
+    page_limit = min(max_pages or limits.max_pages, limits.max_pages)
     if kind == "pdf":
-        if re.search(rb"/Encrypt\b", data):
-            raise Rejected(422, "PDF is encrypted; send the unprotected file")
         pages = pdf_pages(data)
-        page_limit = max_pages or settings.max_pages
         if pages > page_limit:
-            raise Rejected(422, f"PDF has {pages} pages; the limit is {page_limit}")
+            raise Rejected(422, f"PDF has {pages} pages; the limit is {page_limit} pages (max_pages)")
     elif kind in ("png", "jpeg", "tiff"):
-        pages = _check_image(data, settings)
+        pages = _check_image(data, limits.max_pixels, page_limit)
+    elif kind == "txt":
+        try:
+            n_chars = len(decode_text(data))
+        except DecodeError as exc:
+            raise Rejected(415, f"unsupported content: {exc}") from None
+        if n_chars > limits.max_text_chars:
+            raise Rejected(422, f"text has {n_chars} characters; the limit is {limits.max_text_chars} "
+                                "characters (max_text_chars)")
     return Intake(kind=kind, filename=safe_filename(name, kind), pages=pages)
 
 
-def _check_image(data: bytes, settings: Settings) -> int:
+def _check_image(data: bytes, max_pixels: int, max_pages: int) -> int:
     from PIL import Image  # noqa: PLC0415
     try:
         with Image.open(io.BytesIO(data)) as im:  # reads the header only: no decompression yet
@@ -117,8 +109,8 @@ def _check_image(data: bytes, settings: Settings) -> int:
             frames = getattr(im, "n_frames", 1)
     except Exception as exc:  # noqa: BLE001
         raise Rejected(422, f"image cannot be read: {exc.__class__.__name__}") from None
-    if w * h > settings.max_pixels:
-        raise Rejected(422, f"image is {w}x{h} pixels; the limit is {settings.max_pixels}")
-    if frames > settings.max_pages:
-        raise Rejected(422, f"image has {frames} pages; the limit is {settings.max_pages}")
+    if w * h > max_pixels:
+        raise Rejected(422, f"image is {w}x{h} pixels; the limit is {max_pixels} pixels (max_pixels)")
+    if frames > max_pages:
+        raise Rejected(422, f"image has {frames} pages; the limit is {max_pages} pages (max_pages)")
     return frames

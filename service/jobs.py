@@ -1,8 +1,16 @@
 """The one job function both worker kinds run: load blob → `extraction.pipeline.extract` → persist.
 
-Every extraction runs in a child process (forked from a preloaded fork server) with a timeout and an
-address-space limit, so a hanging, crashing or memory-bombing input fails its job — never the worker.
-Extraction is deterministic, so a job re-run after a crash gives the same result.
+Every extraction runs in a child process (forked from a preloaded fork server) with a timeout, an
+address-space limit and the engine's limits set to the service's (one set of numbers), so a hanging,
+crashing or memory-bombing input fails its job — never the worker. The child dies with its parent
+(PR_SET_PDEATHSIG), so a killed server leaves no extraction burning the CPU.
+
+A claimed job holds a lease (`Settings.lease_s`) that its worker's heartbeat renews while the child
+works; a worker that dies stops renewing, and the sweeper (`sweep`) re-queues the job once the lease
+has expired, or fails it after `max_attempts` starts. Each claim is one attempt number: a worker
+renews and finishes only the attempt it claimed, so a job re-taken by another worker (or a duplicate
+delivery of its message) is never finished twice. Extraction is deterministic, so a re-run gives the
+same result.
 """
 from __future__ import annotations
 
@@ -11,15 +19,19 @@ import json
 import logging
 import multiprocessing as mp
 import os
+import signal
+import sys
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 
+from extraction.ingest import limits as engine_limits
 from extraction.pipeline import ExtractionError
 from extraction.result import ExtractionResult
 from service.config import Settings
 from service.store import BlobStore, Database, Job, JobStatus, utcnow
 
-__all__ = ["JobFailure", "isolated_extract", "run_job"]
+__all__ = ["JobFailure", "isolated_extract", "run_job", "die_with_parent"]
 log = logging.getLogger("gongkai.jobs")
 _CTX: dict[str, mp.context.BaseContext] = {}
 
@@ -33,11 +45,30 @@ def _load(extractor: str):
     return getattr(importlib.import_module(module), func or "extract")
 
 
-def _child(conn: Connection, extractor: str, data: bytes, name: str, labeller: str, mem_mb: int) -> None:
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent exits (no-op elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes  # noqa: PLC0415
+    parent = os.getppid()
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _child(conn: Connection, extractor: str, data: bytes, name: str, labeller: str,
+           limits: engine_limits.Limits) -> None:
+    die_with_parent()  # our parent is the fork server, which exits when the service does
+    mem_mb = limits.memory_mb
     if mem_mb > 0:
         import resource
         limit = mem_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    engine_limits.use_limits(limits)
+    engine_limits.on_page(lambda done, total: conn.send(("progress", done, total)))
     try:
         result = _load(extractor)(data, name, labeller=labeller)
         conn.send(("ok", result.model_dump_json()))
@@ -62,21 +93,39 @@ def _context(extractor: str) -> mp.context.BaseContext:
     return _CTX[extractor]
 
 
-def isolated_extract(data: bytes, name: str, settings: Settings, timeout_s: float | None = None) -> ExtractionResult:
+def isolated_extract(data: bytes, name: str, settings: Settings, timeout_s: float | None = None, *,
+                     on_progress: Callable[[int, int], None] | None = None,
+                     heartbeat: Callable[[], bool] | None = None) -> ExtractionResult:
     """Run the configured extractor on `data` in a child process.
 
-    Raises `ExtractionError` when the input is not a report, `JobFailure` for everything else."""
+    `on_progress(pages_done, pages_total)` is called as pages are read; `heartbeat()` at least every
+    third of the lease while the child works (returning False — the job is no longer ours — stops
+    the child). Raises `ExtractionError` when the input is not a report, `JobFailure` otherwise."""
     timeout_s = timeout_s or settings.job_timeout_s
     ctx = _context(settings.extractor)
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(send, settings.extractor, data, name, settings.labeller,
-                                             settings.max_memory_mb), daemon=True)
+                                             settings.limits), daemon=True)
     proc.start()
     send.close()
+    deadline = time.monotonic() + timeout_s
+    beat = max(0.2, settings.lease_s / 3)
     try:
-        if not recv.poll(timeout_s):
-            raise JobFailure(f"extraction timed out after {timeout_s:g} s")
-        kind, payload = recv.recv()
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise JobFailure(f"extraction timed out after {timeout_s:g} s")
+            if not recv.poll(min(beat, left)):
+                if heartbeat is not None and not heartbeat():
+                    raise JobFailure("the job's lease was lost (another worker has it)")
+                continue
+            message = recv.recv()
+            if message[0] == "progress":
+                if on_progress is not None:
+                    on_progress(message[1], message[2])
+                continue
+            kind, payload = message
+            break
     except EOFError:
         proc.join(5)
         raise JobFailure(f"extraction process died (exit code {proc.exitcode})") from None
@@ -93,33 +142,60 @@ def isolated_extract(data: bytes, name: str, settings: Settings, timeout_s: floa
 
 
 def run_job(job_id: str, settings: Settings, db: Database | None = None) -> str | None:
-    """Claim, extract and persist one job. Returns its final status, or None if another worker has it."""
+    """Claim, extract and persist one job. Returns its final status, or None if it is not ours to run
+    (another worker holds it, it is finished, or a duplicate delivery of its message)."""
     db = db or Database(settings.db_url)
-    if not db.claim(job_id, lease_s=settings.job_timeout_s + 60, max_attempts=settings.max_attempts):
+    attempt = db.claim(job_id, lease_s=settings.lease_s, max_attempts=settings.max_attempts)
+    if attempt is None:
         db.fail_exhausted(settings.max_attempts)
         return None
     job = db.get(job_id)
     t0 = time.monotonic()
-    log.info("job started", extra={"job_id": job_id, "file": job.filename, "attempt": job.attempts})
+    log.info("job started", extra={"job_id": job_id, "file": job.filename, "attempt": attempt})
+    lease = _Lease(db, job_id, attempt, settings.lease_s)
     try:
         data = BlobStore(settings.blob_dir).get(job.sha256)
-        result = isolated_extract(data, job.filename, settings)
+        result = isolated_extract(data, job.filename, settings, on_progress=lease.progress, heartbeat=lease.renew)
     except ExtractionError as exc:
-        return _finish(db, job_id, t0, reason=f"not extractable: {exc}")
+        return _finish(db, job_id, attempt, t0, reason=f"not extractable: {exc}")
     except JobFailure as exc:
-        return _finish(db, job_id, t0, reason=str(exc))
+        return _finish(db, job_id, attempt, t0, reason=str(exc))
     except Exception as exc:  # noqa: BLE001 - e.g. the blob vanished
-        return _finish(db, job_id, t0, reason=f"{exc.__class__.__name__}: {exc}")
-    return _finish(db, job_id, t0, result=result)
+        return _finish(db, job_id, attempt, t0, reason=f"{exc.__class__.__name__}: {exc}")
+    return _finish(db, job_id, attempt, t0, result=result)
 
 
-def _finish(db: Database, job_id: str, t0: float, result: ExtractionResult | None = None,
-            reason: str | None = None) -> str:
+class _Lease:
+    """One claimed attempt of a job: renews its lease and records its progress, while it is ours."""
+
+    def __init__(self, db: Database, job_id: str, attempt: int, lease_s: float):
+        self.db, self.job_id, self.attempt, self.lease_s = db, job_id, attempt, lease_s
+
+    def renew(self) -> bool:
+        try:
+            return self.db.renew(self.job_id, self.attempt, self.lease_s)
+        except Exception:  # noqa: BLE001 - a database hiccup: keep working, the next beat retries
+            log.exception("lease renewal failed", extra={"job_id": self.job_id})
+            return True
+
+    def progress(self, done: int, total: int) -> None:
+        try:
+            self.db.renew(self.job_id, self.attempt, self.lease_s, pages_done=done, pages_total=total)
+        except Exception:  # noqa: BLE001
+            log.exception("progress update failed", extra={"job_id": self.job_id})
+
+
+def _finish(db: Database, job_id: str, attempt: int, t0: float, result: ExtractionResult | None = None,
+            reason: str | None = None) -> str | None:
     from service import crossyear  # noqa: PLC0415 - avoids an import cycle
 
     duration = time.monotonic() - t0
     with crossyear.LOCK, db.session() as s:
         job = s.get(Job, job_id)
+        if job is None or job.status != JobStatus.running or job.attempts != attempt:
+            log.warning("job result dropped: the attempt is no longer current",
+                        extra={"job_id": job_id, "attempt": attempt})
+            return None  # swept and re-taken by another worker, or failed: that attempt decides
         job.finished_at = utcnow()
         job.duration_s = duration
         job.lease_until = None

@@ -8,7 +8,7 @@ import hashlib
 import os
 import tempfile
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import (Boolean, DateTime, Float, Integer, String, Text, create_engine, event, select,
@@ -89,21 +89,56 @@ class Database:
         with self.session() as s:
             return s.get(Job, job_id)
 
-    def claim(self, job_id: str, lease_s: float, max_attempts: int) -> bool:
-        """Atomically move a queued (or abandoned running) job to running; False if someone else has it."""
+    def claim(self, job_id: str, lease_s: float, max_attempts: int) -> int | None:
+        """Atomically move a queued (or abandoned running) job to running with a fresh lease.
+
+        Returns the attempt number now held (the token for `renew` and the finish), or None if the
+        job is not claimable: someone else holds it, it is finished, or its attempts are used up."""
         now = utcnow()
-        from datetime import timedelta
         with self.session() as s:
             res = s.execute(
                 update(Job)
                 .where(Job.id == job_id, Job.attempts < max_attempts,
                        (Job.status == JobStatus.queued)
                        | ((Job.status == JobStatus.running) & (Job.lease_until < now)))
-                .values(status=JobStatus.running, started_at=now, attempts=Job.attempts + 1,
+                .values(status=JobStatus.running, started_at=now, attempts=Job.attempts + 1, pages_done=0,
                         lease_until=now + timedelta(seconds=lease_s), reason=None)
             )
             s.commit()
+            if res.rowcount != 1:
+                return None
+            return s.scalar(select(Job.attempts).where(Job.id == job_id))
+
+    def renew(self, job_id: str, attempt: int, lease_s: float, pages_done: int | None = None,
+              pages_total: int | None = None) -> bool:
+        """The heartbeat: extend the lease of attempt `attempt` (and record its progress); False when
+        that attempt is no longer the job's current one."""
+        values: dict = {"lease_until": utcnow() + timedelta(seconds=lease_s)}
+        if pages_done is not None:
+            values["pages_done"] = pages_done
+        if pages_total is not None:
+            values["pages_total"] = pages_total
+        with self.session() as s:
+            res = s.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.running,
+                                              Job.attempts == attempt).values(**values))
+            s.commit()
             return res.rowcount == 1
+
+    def sweep(self, max_attempts: int) -> list[str]:
+        """Running jobs whose lease expired (their worker died): re-queued, or failed with the reason
+        once they have been started `max_attempts` times. Returns the ids re-queued (to send again)."""
+        now = utcnow()
+        with self.session() as s:
+            expired = (Job.status == JobStatus.running) & (Job.lease_until < now)
+            s.execute(update(Job).where(expired, Job.attempts >= max_attempts).values(
+                status=JobStatus.failed, finished_at=now, lease_until=None,
+                reason=f"the worker was lost {max_attempts} times while extracting this file (lease expired)"))
+            ids = list(s.scalars(select(Job.id).where(expired)))
+            if ids:
+                s.execute(update(Job).where(Job.id.in_(ids), expired)
+                          .values(status=JobStatus.queued, lease_until=None))
+            s.commit()
+            return ids
 
     def next_queued(self, limit: int = 8) -> list[str]:
         with self.session() as s:
@@ -123,7 +158,7 @@ class Database:
         with self.session() as s:
             s.execute(update(Job).where(Job.status == JobStatus.queued, Job.attempts >= max_attempts)
                       .values(status=JobStatus.failed, finished_at=utcnow(),
-                              reason=f"worker died {max_attempts} times while extracting this file"))
+                              reason=f"the worker was lost {max_attempts} times while extracting this file"))
             s.commit()
 
 

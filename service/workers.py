@@ -1,18 +1,21 @@
 """Who runs jobs: an in-process thread pool (default) or Celery workers (when GONGKAI_BROKER_URL is set).
 
 Both run `service.jobs.run_job`; both find queued work again after a restart, since the database,
-not the queue, is the record of what is left to do.
+not the queue, is the record of what is left to do. Both run the same `Sweeper`: a job whose worker
+stopped renewing its lease (killed, frozen, its machine gone) is re-queued and sent again, or failed
+with the reason after `max_attempts` starts.
 """
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from service.config import Settings
 from service.jobs import run_job
 from service.store import Database
 
-__all__ = ["Dispatcher", "InProcessPool", "CeleryDispatcher", "make_dispatcher"]
+__all__ = ["Dispatcher", "InProcessPool", "CeleryDispatcher", "Sweeper", "make_dispatcher"]
 log = logging.getLogger("gongkai.workers")
 
 
@@ -20,6 +23,39 @@ class Dispatcher:
     def start(self) -> None: ...
     def submit(self, job_id: str) -> None: ...
     def stop(self) -> None: ...
+
+
+class Sweeper:
+    """A thread that, every third of the lease, re-queues the running jobs whose lease expired and
+    hands each to `resend` (the queue of the mode we run in)."""
+
+    def __init__(self, settings: Settings, db: Database, resend: Callable[[str], None]):
+        self.settings, self.db, self.resend = settings, db, resend
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def sweep_once(self) -> list[str]:
+        ids = self.db.sweep(self.settings.max_attempts)
+        for job_id in ids:
+            log.warning("lease expired: job re-queued", extra={"job_id": job_id})
+            self.resend(job_id)
+        return ids
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="gongkai-sweeper", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(max(0.2, self.settings.lease_s / 3)):
+            try:
+                self.sweep_once()
+            except Exception:  # noqa: BLE001 - e.g. the database is briefly locked; the next round retries
+                log.exception("sweeper error")
 
 
 class InProcessPool(Dispatcher):
@@ -30,6 +66,7 @@ class InProcessPool(Dispatcher):
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self.sweeper = Sweeper(settings, db, self.submit)
 
     def start(self) -> None:
         requeued = self.db.requeue_running()  # we are the only executor: running jobs were interrupted
@@ -40,6 +77,7 @@ class InProcessPool(Dispatcher):
             t = threading.Thread(target=self._loop, name=f"gongkai-worker-{i}", daemon=True)
             t.start()
             self._threads.append(t)
+        self.sweeper.start()
 
     def submit(self, job_id: str) -> None:
         self._wake.set()
@@ -47,6 +85,7 @@ class InProcessPool(Dispatcher):
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self._wake.set()
+        self.sweeper.stop(timeout)
         for t in self._threads:
             t.join(timeout)
 
@@ -68,19 +107,25 @@ class InProcessPool(Dispatcher):
 
 
 class CeleryDispatcher(Dispatcher):
-    """Sends each job id to the Celery queue; `gongkai worker` processes run them."""
+    """Sends each job id to the Celery queue; `gongkai worker` processes run them. The API process
+    sweeps too, so a job whose worker died is sent again even while no other worker sweeps."""
 
     def __init__(self, settings: Settings, db: Database):
         from service.celery_app import make_celery  # noqa: PLC0415 - celery only when configured
         self.settings, self.db = settings, db
         self.app = make_celery(settings)
+        self.sweeper = Sweeper(settings, db, self.submit)
 
     def start(self) -> None:
         for job_id in self.db.next_queued(limit=10_000):  # resend: a lost message must not lose a job
             self.submit(job_id)
+        self.sweeper.start()
 
     def submit(self, job_id: str) -> None:
         self.app.send_task("gongkai.run_job", args=[job_id])
+
+    def stop(self) -> None:
+        self.sweeper.stop()
 
 
 def make_dispatcher(settings: Settings, db: Database) -> Dispatcher:

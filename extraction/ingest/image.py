@@ -7,19 +7,21 @@ import warnings
 from extraction.document import Document, Segment, SourceKind
 from extraction.ingest.layout import TableStitcher
 from extraction.ingest.limits import (
-    Deadline, ImageTooLargeError, Limits, TooManyPagesError, UnreadableImageError,
+    Deadline, ImageTooLargeError, current_limits, page_done, Limits, TooManyPagesError, UnreadableImageError,
 )
 
 __all__ = ["read_images"]
 
 
-def read_images(data: bytes, name: str = "", *, ocr=None, limits: Limits = Limits()) -> Document:
+def read_images(data: bytes, name: str = "", *, ocr=None, limits: Limits | None = None) -> Document:
     """OCR every frame of an image file into one `Document` (`SourceKind.image`), one page per
     frame. `ocr` defaults to the bundled `RapidOcrEngine`."""
     import numpy as np
     from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
     from extraction.ingest.raster import ocr_page
+
+    limits = limits or current_limits()
 
     try:
         with warnings.catch_warnings():
@@ -51,4 +53,5 @@ def read_images(data: bytes, name: str = "", *, ocr=None, limits: Limits = Limit
             raise UnreadableImageError(f"page {i + 1} of the image is damaged: {e}") from e
         segments.extend(ocr_page(gray, i + 1, ocr, stitcher=stitcher,
                                  deadline=Deadline(limits.page_timeout_s, i + 1)))
+        page_done(i + 1, n)
     return Document(source_kind=SourceKind.image, name=name, pages=n, segments=segments)

@@ -1,12 +1,21 @@
-"""Resource limits for PDF and image ingestion, and the errors raised when input breaks them."""
+"""What one input may cost — the one set of limits the engine and the service both enforce — and the
+errors raised when input breaks them.
+
+The numbers live here once. The service's intake checks the ones it can know cheaply (bytes, pages,
+pixels, characters of text) with these same values and hands its `Limits` to the extraction child
+(`use_limits`), so a file the intake accepts is never refused by the engine for a limit the intake
+could have named. `GONGKAI_MAX_*` variables override them for both (service/config.py).
+"""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = [
     "Limits", "Deadline", "IngestError", "NotAPdfError", "EncryptedPdfError", "CorruptPdfError",
-    "TooManyPagesError", "ImageTooLargeError", "UnreadableImageError", "PageTimeoutError",
+    "TooManyPagesError", "ImageTooLargeError", "UnreadableImageError", "PageTimeoutError", "TextTooLongError",
+    "DEFAULT_LIMITS", "current_limits", "use_limits", "on_page", "page_done",
 ]
 
 
@@ -41,21 +50,66 @@ class PageTimeoutError(IngestError):
     pass
 
 
+class TextTooLongError(IngestError):
+    pass
+
+
 @dataclass(frozen=True)
 class Limits:
     """What one input may cost.
 
     max_pages: more pages than this is refused (a report has 4–15).
-    max_pixels: a page image (rendered or given) larger than this is refused.
+    max_pixels: a page image (rendered or given, or a crop of one) larger than this is refused
+        (an A4 page at 200 dpi is 3.9 MP).
+    max_bytes: the largest file accepted.
+    max_text_chars: a text input (or the text read from any input) longer than this is refused
+        before labelling: the reports run to 3–10 thousand characters, and the labellers cost
+        per character.
     dpi: rendering resolution for PDF pages that need OCR.
     page_timeout_s: OCR work on one page past this raises `PageTimeoutError` (checked between
         the detection and recognition batches, so the overrun is at most one batch).
+    timeout_s: the whole extraction of one input (the service kills its child past it).
+    memory_mb: the address space of the extraction child (0 = none).
     """
 
     max_pages: int = 60
     max_pixels: int = 40_000_000
+    max_bytes: int = 50 * 1024 * 1024
+    max_text_chars: int = 200_000
     dpi: int = 200
     page_timeout_s: float = 60.0
+    timeout_s: float = 600.0
+    memory_mb: int = 4096
+
+    def check_text(self, n_chars: int, what: str = "the text") -> None:
+        if n_chars > self.max_text_chars:
+            raise TextTooLongError(f"{what} has {n_chars:,} characters; the limit is {self.max_text_chars:,} "
+                                   "characters (max_text_chars)")
+
+
+DEFAULT_LIMITS = Limits()
+_current: list[Limits] = [DEFAULT_LIMITS]
+_page_hook: list[Callable[[int, int], None] | None] = [None]
+
+
+def current_limits() -> Limits:
+    """The limits in force in this process (the defaults unless `use_limits` set others)."""
+    return _current[0]
+
+
+def use_limits(limits: Limits) -> None:
+    """Set this process's limits (the service's extraction child, with the service's settings)."""
+    _current[0] = limits
+
+
+def on_page(hook: Callable[[int, int], None] | None) -> None:
+    """Call `hook(pages_done, pages_total)` as each page of a PDF or image has been read."""
+    _page_hook[0] = hook
+
+
+def page_done(done: int, total: int) -> None:
+    if _page_hook[0] is not None:
+        _page_hook[0](done, total)
 
 
 class Deadline:

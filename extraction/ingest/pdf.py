@@ -15,7 +15,7 @@ from extraction.document import Document, Segment, SourceKind
 from extraction.ingest.grid import HSeg, Table, VSeg, build_tables
 from extraction.ingest.layout import Glyph, TableStitcher, _visual_lines, layout_page, pieces_to_segments
 from extraction.ingest.limits import (
-    CorruptPdfError, Deadline, EncryptedPdfError, ImageTooLargeError, Limits, NotAPdfError,
+    CorruptPdfError, Deadline, current_limits, page_done, EncryptedPdfError, ImageTooLargeError, Limits, NotAPdfError,
     TooManyPagesError,
 )
 
@@ -129,12 +129,13 @@ def _text_page(page, page_no: int, stitcher: TableStitcher) -> list[Segment]:
     return pieces_to_segments(layout, page_no)
 
 
-def read_pdf(data: bytes, name: str = "", *, ocr=None, limits: Limits = Limits()) -> Document:
+def read_pdf(data: bytes, name: str = "", *, ocr=None, limits: Limits | None = None) -> Document:
     """Read a PDF's bytes into a `Document` (see module doc for the page routing).
 
     `ocr` is the `models.ocr.OcrEngine` for pages without a usable text layer (default: the
     bundled `RapidOcrEngine`, created only if some page needs it).
     """
+    limits = limits or current_limits()
     doc, plumber = _open(data)
     try:
         n = len(doc)
@@ -158,6 +159,7 @@ def read_pdf(data: bytes, name: str = "", *, ocr=None, limits: Limits = Limits()
                 except Exception as e:
                     raise CorruptPdfError(
                         f"page {page_no} of the PDF is damaged: {type(e).__name__}: {e}") from e
+                page_done(page_no, n)
                 continue
             scanned = True
             if ocr is None:
@@ -169,6 +171,7 @@ def read_pdf(data: bytes, name: str = "", *, ocr=None, limits: Limits = Limits()
 
             segments.extend(ocr_page(gray, page_no, ocr, stitcher=stitcher,
                                      deadline=Deadline(limits.page_timeout_s, page_no)))
+            page_done(page_no, n)
         kind = SourceKind.pdf_scan if scanned else SourceKind.pdf_text
         return Document(source_kind=kind, name=name, pages=n, segments=segments)
     finally:
