@@ -16,7 +16,9 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -34,7 +36,8 @@ from service.workers import make_dispatcher
 
 __all__ = ["create_app", "serve", "job_view"]
 log = logging.getLogger("gongkai.api")
-ERRORS = {code: {"model": Problem} for code in (401, 404, 409, 413, 415, 422)}
+ERRORS = {code: {"model": Problem} for code in (400, 401, 403, 404, 409, 413, 415, 422)}
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 MAX_OFFSET = 2**31 - 1  # databases take 64-bit integers at most; a larger offset is a 422, not a 500
 
 
@@ -66,6 +69,25 @@ async def _read_limited(upload: UploadFile, limit: int) -> bytes:
             raise Rejected(413, f"file is larger than the limit of {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def cross_origin(request: Request) -> str | None:
+    """Why a state-changing request is refused as cross-origin, or None.
+
+    Browsers send `Sec-Fetch-Site` (anything but same-origin / none — a page on another port of the
+    same host is `same-site` — is refused) and `Origin` (it must be this very host and port). A client
+    that sends neither (curl, scripts) is not a browser page acting with the user's cookie."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return f"cross-origin request refused (Sec-Fetch-Site: {site})"
+    origin = request.headers.get("origin")
+    if origin is None:
+        return None
+    host = request.headers.get("host", "")
+    scheme = request.url.scheme
+    if origin == "null" or origin.rstrip("/") != f"{scheme}://{host}":
+        return f"cross-origin request refused (Origin {origin} is not {scheme}://{host})"
+    return None
 
 
 def _job_filters(stmt, status, org, year, needs_review):
@@ -104,16 +126,26 @@ def create_app(settings: Settings | None = None, start_workers: bool = True) -> 
     app.state.settings, app.state.db, app.state.blobs = settings, db, blobs
     app.state.dispatcher, app.state.counters = dispatcher, counters
     auth = [Depends(_check_key)]
+    sync_running = [0]  # synchronous extractions in progress (one event loop: no lock needed)
 
     @app.middleware("http")
     async def count_requests(request: Request, call_next):
         t0 = time.monotonic()
-        response = await call_next(request)
+        if request.method in UNSAFE_METHODS and (why := cross_origin(request)):
+            response = JSONResponse({"detail": why}, status_code=403)
+        else:
+            response = await call_next(request)
         counters.request(request.method, response.status_code)
         if request.url.path.startswith("/v1"):
             log.info("request", extra={"method": request.method, "path": request.url.path,
                                        "status": response.status_code, "ms": round(1000 * (time.monotonic() - t0))})
         return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError):
+        """A 422 whose body is the documented `Problem` (`detail`: the reasons, one string)."""
+        reasons = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors())
+        return JSONResponse({"detail": reasons or "invalid request"}, status_code=422)
 
     @app.exception_handler(Rejected)
     async def rejected(_request: Request, exc: Rejected):
@@ -214,21 +246,31 @@ def create_app(settings: Settings | None = None, start_workers: bool = True) -> 
                              .order_by(Job.created_at.desc(), Job.id).limit(limit).offset(offset)).all()
         return JobPage(items=[job_view(j, False) for j in rows], total=total, limit=limit, offset=offset)
 
-    @app.post("/v1/extract", response_model=ExtractionResult, responses={**ERRORS, 504: {"model": Problem}},
+    @app.post("/v1/extract", response_model=ExtractionResult,
+              responses={**ERRORS, 429: {"model": Problem}, 504: {"model": Problem}},
               dependencies=auth, tags=["extractions"])
     async def extract_now(file: Annotated[UploadFile, File(description="one small report")]):
         """Synchronous extraction for small inputs (≤ GONGKAI_SYNC_MAX_MB, ≤ GONGKAI_SYNC_MAX_PAGES pages);
-        422 when the file is not an extractable report."""
-        data = await _read_limited(file, settings.sync_max_bytes)
-        intake = check_upload(data, file.filename, settings, max_bytes=settings.sync_max_bytes,
-                              max_pages=settings.sync_max_pages)
+        422 when the file is not an extractable report; 429 while GONGKAI_SYNC_CONCURRENCY are running
+        (queue it with POST /v1/extractions instead)."""
+        if sync_running[0] >= settings.sync_concurrency:
+            counters.reject(429)
+            return JSONResponse({"detail": f"{sync_running[0]} synchronous extractions are running; the limit "
+                                           f"is {settings.sync_concurrency}: retry, or queue the file with "
+                                           "POST /v1/extractions"}, status_code=429, headers={"Retry-After": "5"})
+        sync_running[0] += 1
         try:
+            data = await _read_limited(file, settings.sync_max_bytes)
+            intake = check_upload(data, file.filename, settings, max_bytes=settings.sync_max_bytes,
+                                  max_pages=settings.sync_max_pages)
             return await run_in_threadpool(isolated_extract, data, intake.filename, settings)
         except ExtractionError as exc:
             raise HTTPException(422, f"not extractable: {exc}") from None
         except JobFailure as exc:
             code = 504 if "timed out" in str(exc) else 422
             raise HTTPException(code, str(exc)) from None
+        finally:
+            sync_running[0] -= 1
 
     @app.get("/v1/export.{fmt}", responses={**ERRORS, 200: {"content": {"text/csv": {}}}}, dependencies=auth,
              tags=["datasets"], response_class=Response)
@@ -294,6 +336,9 @@ def create_app(settings: Settings | None = None, start_workers: bool = True) -> 
 
     from service.review import mount_review  # noqa: PLC0415
     mount_review(app, auth)
+    # outermost: a request for a host name we do not serve (DNS rebinding) gets 400 before anything runs
+    if "*" not in settings.host_names:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.host_names)
     return app
 
 
@@ -302,22 +347,44 @@ def _quote(s: str) -> str:
     return quote(s, safe="")
 
 
+WILDCARD_HOSTS = ("", "0.0.0.0", "::", "*", "[::]")
+
+
 def is_loopback(host: str) -> bool:
-    if host in ("localhost", ""):
+    """The address listens on loopback only. An empty or wildcard host listens on every interface."""
+    if host in WILDCARD_HOSTS:
+        return False
+    if host == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def check_bind(host: str, settings: Settings) -> Settings:
+    """Refuse an off-loopback listen without an API key; serve the bound address's own name too.
+
+    Raises SystemExit with the reason; returns the settings to serve with."""
+    if not is_loopback(host) and not settings.api_key:
+        shown = repr(host) if host in WILDCARD_HOSTS else host
+        raise SystemExit(f"refusing to listen on {shown} (off loopback) without an API key: set GONGKAI_API_KEY "
+                         "(clients send it in the X-API-Key header)")
+    if host in WILDCARD_HOSTS:
+        if settings.allowed_hosts == Settings.model_fields["allowed_hosts"].default:
+            raise SystemExit(f"listening on every interface ({host!r}): set GONGKAI_ALLOWED_HOSTS to the host "
+                             "names clients use (comma-separated, or * for any)")
+        return settings
+    names, name = settings.host_names, f"[{host}]" if ":" in host else host
+    if "*" not in names and name not in names:
+        settings = settings.model_copy(update={"allowed_hosts": ",".join([*names, name])})
+    return settings
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None) -> None:
     """Run the service (blocks). Refuses a non-loopback address unless GONGKAI_API_KEY is set."""
     import uvicorn  # noqa: PLC0415
-    settings = settings or Settings.from_env()
-    if not is_loopback(host) and not settings.api_key:
-        raise SystemExit(f"refusing to listen on {host} without an API key: set GONGKAI_API_KEY "
-                         "(clients send it in the X-API-Key header)")
+    settings = check_bind(host, settings or Settings.from_env())
     uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower(),
                 access_log=False, timeout_graceful_shutdown=10)
 

@@ -21,12 +21,15 @@ def _fail(message: str, code: int = 2) -> None:
 
 def result_csv(result) -> str:
     """One row per field: id, value, raw, status, confidence, corrected_from, implied."""
+    from service.exports import neutralise
+
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(["field", "value", "raw", "status", "confidence", "corrected_from", "implied"])
     for fid, f in result.fields.items():
-        writer.writerow([fid, "" if f.value is None else f.value, f.raw, f.status.value, f.confidence,
-                         f.corrected_from or "", "" if f.implied is None else f.implied])
+        writer.writerow([neutralise(v) for v in (fid, "" if f.value is None else f.value, f.raw, f.status.value,
+                                                  f.confidence, f.corrected_from or "",
+                                                  "" if f.implied is None else f.implied)])
     return buf.getvalue()
 
 

@@ -24,7 +24,7 @@ ENV_TABLE = [
      "required in the `X-API-Key` header (or `gongkai_api_key` cookie); mandatory off loopback"),
     ("GONGKAI_WORKERS", "workers", "2", "parallel extractions per process (in-process pool or Celery worker)"),
     ("GONGKAI_LABELLER", "labeller", "model", "labeller passed to `extraction.pipeline.extract` (model | rules)"),
-    ("GONGKAI_ALLOWED_HOSTS", "allowed_hosts", "localhost,127.0.0.1,::1",
+    ("GONGKAI_ALLOWED_HOSTS", "allowed_hosts", "localhost,127.0.0.1,[::1]",
      "Host header names served (400 otherwise; `*` = any); needed when listening on a wildcard address"),
     ("GONGKAI_MAX_UPLOAD_MB", "max_upload_mb", str(_L.max_bytes // (1024 * 1024)), "largest accepted file (413 above)"),
     ("GONGKAI_MAX_FILES", "max_files", "100", "files per batch upload"),
@@ -56,7 +56,7 @@ class Settings(BaseModel):
     api_key: str | None = None
     workers: int = 2
     labeller: str = "model"
-    allowed_hosts: str = "localhost,127.0.0.1,::1"
+    allowed_hosts: str = "localhost,127.0.0.1,[::1]"
     max_upload_mb: float = _L.max_bytes / (1024 * 1024)
     max_files: int = 100
     max_pages: int = Field(_L.max_pages, ge=1)

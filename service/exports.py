@@ -17,7 +17,8 @@ from extraction.result import ExtractionResult
 from service.config import Settings
 from service.layout import field_label
 
-__all__ = ["result_rows", "dataset_header", "to_csv", "to_xlsx", "extract_folder", "FOLDER_SUFFIXES"]
+__all__ = ["result_rows", "dataset_header", "to_csv", "to_xlsx", "extract_folder", "FOLDER_SUFFIXES", "neutralise"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet runs as a formula at a cell's start
 
 RESULT_HEADER = ["field", "label", "value", "raw", "status", "confidence", "corrected_from", "implied",
                  "human_verified"]
@@ -51,8 +52,8 @@ def dataset_row(meta: dict, result: ExtractionResult | None) -> list:
 def to_csv(header: list[str], rows: Iterable[list]) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(header)
-    w.writerows(rows)
+    w.writerow([neutralise(h) for h in header])
+    w.writerows([neutralise(v) for v in r] for r in rows)
     return buf.getvalue().encode("utf-8-sig")  # BOM: Excel opens Chinese CSV correctly
 
 
@@ -69,12 +70,18 @@ def to_xlsx(sheets: dict[str, tuple[list[str], Iterable[list]]]) -> bytes:
     return buf.getvalue()
 
 
+def neutralise(v):
+    """A text cell that a spreadsheet would run as a formula (`=1+2`, `@SUM(…)`, a leading tab…) gets a
+    leading apostrophe: shown as text, never evaluated. Every CSV and XLSX writer passes cells here."""
+    if isinstance(v, str) and v.startswith(FORMULA_START):
+        return "'" + v
+    return v
+
+
 def _cell(v):
     if isinstance(v, (list, dict)):
         return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, str) and v[:1] in "=+-@":  # never let a cell be read as a formula
-        return "'" + v
-    return v
+    return neutralise(v)
 
 
 def violation_rows(result: ExtractionResult) -> list[list]:

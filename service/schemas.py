@@ -1,10 +1,14 @@
 """The API's request and response models (the OpenAPI schema is generated from these)."""
 from __future__ import annotations
 
+import math
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from extraction.fields import ALL_FIELDS
+from extraction.template import DECIMAL_FIELDS
 
 from extraction.result import ExtractionResult
 from service.crossyear import Finding
@@ -73,10 +77,38 @@ class JobPage(BaseModel):
     offset: int
 
 
+MAX_COUNT = 10**9  # no report counts more than this of anything; a larger number is a typing slip
+FORMAT_YEARS = (2021, 2100)  # the 2021 format's reports: from the 2021 report on
+MAX_ORG_CHARS = 200
+_KNOWN_FIELDS = frozenset(ALL_FIELDS)
+ReviewValue = Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)] | Annotated[
+    float, Field(strict=True, allow_inf_nan=False, ge=0, le=MAX_COUNT)] | None
+
+
 class ReviewRequest(BaseModel):
-    fields: dict[str, int | float | None] = Field(description="field id -> the value the reviewer read")
-    org: str | None = None
-    year: int | None = None
+    """A reviewer's corrections. Every value is checked against the contract before anything is saved:
+    a count is an integer 0…10^9, the fee amount (万元) a finite decimal 0…10^9, null a blank cell."""
+
+    fields: dict[str, ReviewValue] = Field(
+        description="field id (one of the 200 contract ids) -> the value the reviewer read; null = blank",
+        max_length=len(ALL_FIELDS))
+    org: Annotated[str, Field(min_length=1, max_length=MAX_ORG_CHARS)] | None = None
+    year: Annotated[int, Field(strict=True, ge=FORMAT_YEARS[0], le=FORMAT_YEARS[1])] | None = Field(
+        None, description=f"report year, {FORMAT_YEARS[0]}–{FORMAT_YEARS[1]} (the 2021 format)")
+
+    @field_validator("fields")
+    @classmethod
+    def _contract(cls, fields: dict) -> dict:
+        unknown = sorted(set(fields) - _KNOWN_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown field ids: {', '.join(unknown[:5])}")
+        for fid, value in fields.items():
+            if isinstance(value, float):
+                if not math.isfinite(value):  # pragma: no cover - allow_inf_nan refuses these first
+                    raise ValueError(f"{fid}: not a finite number")
+                if fid not in DECIMAL_FIELDS and not value.is_integer():
+                    raise ValueError(f"{fid}: a count is a whole number, not {value}")
+        return fields
 
 
 class ReviewResponse(BaseModel):

@@ -97,16 +97,24 @@ def mount_review(app: FastAPI, auth: list) -> None:
                 result.meta.org = body.org
             if body.year is not None:
                 result.meta.year = body.year
-            gold = write_labelled(settings.labelled_dir, job.id, job.filename, app.state.blobs.get(job.sha256),
-                                  result)
             job.result_json, job.reviewed = result.model_dump_json(), True
             job.org, job.year, job.needs_review = result.meta.org, result.meta.year, result.needs_review
-            s.commit()
+            s.flush()  # the database takes the save (or refuses it) before any file is written
+            gold = _labelled_path(settings.labelled_dir, job.id, job.filename)
+            before = gold.read_bytes() if gold.exists() else None
+            gold = write_labelled(settings.labelled_dir, job.id, job.filename, app.state.blobs.get(job.sha256),
+                                  result)
+            try:
+                s.commit()
+            except Exception:  # nothing is written unless the whole save commits: put the file back
+                gold.write_bytes(before) if before is not None else gold.unlink(missing_ok=True)
+                raise
         crossyear.refresh(db, job_id)
         return ReviewResponse(job=job_view(db.get(job_id)), labelled_dir=str(gold.parent), gold_file=str(gold))
 
     @app.get("/v1/extractions/{job_id}/cells/{field_id}/crop.png", dependencies=auth, tags=["review"],
-             responses={200: {"content": {"image/png": {}}}, 404: {"model": Problem}}, response_class=Response)
+             responses={200: {"content": {"image/png": {}}}, 404: {"model": Problem}, 422: {"model": Problem}},
+             response_class=Response)
     def crop(job_id: str, field_id: str):
         """The cell's region of the page image (OCR sources with a box); 404 when there is none."""
         job = db.get(job_id)
@@ -114,33 +122,55 @@ def mount_review(app: FastAPI, auth: list) -> None:
         cell = result.fields.get(field_id) if result else None
         if cell is None or cell.provenance is None or cell.provenance.box is None:
             raise HTTPException(404, "no page region for this cell")
-        png = _crop(app.state.blobs.get(job.sha256), job.kind, cell.provenance.page or 1, cell.provenance.box)
+        png = _crop(app.state.blobs.get(job.sha256), job.kind, cell.provenance.page or 1, cell.provenance.box,
+                    settings.max_pixels)
         if png is None:
             raise HTTPException(404, "this source has no page image")
         return Response(png, media_type="image/png")
 
 
-def _crop(data: bytes, kind: str, page: int, box) -> bytes | None:
+def _labelled_path(root: Path, job_id: str, filename: str) -> Path:
+    return root / job_id / f"{Path(filename).stem}.gold.json"  # where write_labelled puts the gold file
+
+
+def _crop(data: bytes, kind: str, page: int, box, max_pixels: int) -> bytes | None:
+    """The box's region (padded) as PNG. A PDF page is rendered for that region only, so a huge
+    MediaBox costs no more than its crop; an image or crop over `max_pixels` is refused."""
     from PIL import Image  # noqa: PLC0415
-    scale = 1.0
+    pad = 12
     if kind in ("png", "jpeg", "tiff"):
         im = Image.open(io.BytesIO(data))
         if getattr(im, "n_frames", 1) > 1:
             im.seek(min(page, im.n_frames) - 1)
-    elif kind == "pdf":
-        try:
-            import pypdfium2 as pdfium  # noqa: PLC0415
-        except ImportError:
+        if im.width * im.height > max_pixels:
+            raise HTTPException(422, f"the page image is {im.width}x{im.height} pixels; the limit is {max_pixels}")
+        x0, y0 = max(0, int(box.x0) - pad), max(0, int(box.y0) - pad)
+        x1, y1 = min(im.width, int(box.x1) + pad), min(im.height, int(box.y1) + pad)
+        if x1 <= x0 or y1 <= y0:
             return None
+        region = im.crop((x0, y0, x1, y1))
+    elif kind == "pdf":
+        import pypdfium2 as pdfium  # noqa: PLC0415
         scale = 2.0
-        im = pdfium.PdfDocument(data)[page - 1].render(scale=scale).to_pil()
+        doc = pdfium.PdfDocument(data)
+        try:
+            if not 1 <= page <= len(doc):
+                return None
+            pdf_page = doc[page - 1]
+            w, h = pdf_page.get_size()
+            p = pad / scale  # points
+            left, top = max(0.0, box.x0 - p), max(0.0, box.y0 - p)
+            right, bottom = min(w, box.x1 + p), min(h, box.y1 + p)
+            if right <= left or bottom <= top:
+                return None
+            if (right - left) * scale * (bottom - top) * scale > max_pixels:
+                raise HTTPException(422, f"the cell's region is larger than the {max_pixels} pixel limit")
+            # crop = what to cut off (left, bottom, right, top): only the region is rasterised
+            region = pdf_page.render(scale=scale, crop=(left, h - bottom, w - right, top)).to_pil()
+        finally:
+            doc.close()
     else:
         return None
-    pad = 12
-    x0, y0 = max(0, int(box.x0 * scale) - pad), max(0, int(box.y0 * scale) - pad)
-    x1, y1 = min(im.width, int(box.x1 * scale) + pad), min(im.height, int(box.y1 * scale) + pad)
-    if x1 <= x0 or y1 <= y0:
-        return None
     out = io.BytesIO()
-    im.convert("RGB").crop((x0, y0, x1, y1)).save(out, "PNG")
+    region.convert("RGB").save(out, "PNG")
     return out.getvalue()

@@ -80,7 +80,8 @@ def seed_gold(i: int = 0) -> bytes:
 
 
 def settings_for(tmp: Path, **kw) -> Settings:
-    base = dict(data_dir=tmp, extractor=FAKE, workers=2, job_timeout_s=8, max_memory_mb=1024, log_level="WARNING")
+    base = dict(data_dir=tmp, extractor=FAKE, workers=2, job_timeout_s=8, max_memory_mb=1024, log_level="WARNING",
+                allowed_hosts="localhost,127.0.0.1,[::1],testserver")  # TestClient's Host is `testserver`
     base.update(kw)
     return Settings(**base)
 
