@@ -18,7 +18,9 @@ from fastapi import Depends, FastAPI, File, Form, HTTPException, Query, Request,
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.routing import Match
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -38,6 +40,7 @@ __all__ = ["create_app", "serve", "job_view"]
 log = logging.getLogger("gongkai.api")
 ERRORS = {code: {"model": Problem} for code in (400, 401, 403, 404, 409, 413, 415, 422)}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_OFFSET = 2**31 - 1  # databases take 64-bit integers at most; a larger offset is a 422, not a 500
 
 
@@ -147,6 +150,18 @@ def create_app(settings: Settings | None = None, start_workers: bool = True) -> 
         reasons = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors())
         return JSONResponse({"detail": reasons or "invalid request"}, status_code=422)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # Allow: every method of the path, not just the first route's
+            methods: set[str] = set()
+            for route in app.router.routes:
+                match, _ = route.matches(request.scope)
+                if match is not Match.NONE and getattr(route, "methods", None):
+                    methods |= route.methods
+            headers["Allow"] = ", ".join(sorted(methods))
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
     @app.exception_handler(Rejected)
     async def rejected(_request: Request, exc: Rejected):
         counters.reject(exc.status)
@@ -176,7 +191,7 @@ def create_app(settings: Settings | None = None, start_workers: bool = True) -> 
 
     @app.post("/v1/extractions", status_code=202, response_model=SubmitResponse, responses=ERRORS,
               dependencies=auth, tags=["extractions"])
-    async def submit(files: Annotated[list[UploadFile], File(description="one or more report files")],
+    async def submit(files: Annotated[list[UploadFile], File(description="one or more report files", min_length=1)],
                      force: Annotated[bool, Form(description="new job even if these bytes were seen")] = False):
         """Queue each file for extraction; answers 202 with one job per accepted file.
 
@@ -272,7 +287,7 @@ def create_app(settings: Settings | None = None, start_workers: bool = True) -> 
         finally:
             sync_running[0] -= 1
 
-    @app.get("/v1/export.{fmt}", responses={**ERRORS, 200: {"content": {"text/csv": {}}}}, dependencies=auth,
+    @app.get("/v1/export.{fmt}", responses={**ERRORS, 200: {"content": {"text/csv": {}, XLSX: {}}}}, dependencies=auth,
              tags=["datasets"], response_class=Response)
     def export(fmt: Literal["csv", "xlsx"], org: Annotated[str | None, Query(max_length=200)] = None,
                year: Annotated[int | None, Query(ge=1900, le=2200)] = None, needs_review: bool | None = None,

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema, field_validator
 
 from extraction.fields import ALL_FIELDS
 from extraction.template import DECIMAL_FIELDS
@@ -17,6 +17,8 @@ __all__ = ["Problem", "JobRef", "Rejection", "SubmitResponse", "Progress", "JobV
            "ReviewResponse", "Health"]
 
 Status = Literal["queued", "running", "done", "failed"]
+# the database keeps naive UTC; the API says so (RFC 3339 date-times carry their offset)
+UtcDatetime = Annotated[datetime, AfterValidator(lambda d: d if d.tzinfo else d.replace(tzinfo=timezone.utc))]
 
 
 class Problem(BaseModel):
@@ -57,9 +59,9 @@ class JobView(BaseModel):
     reason: str | None = None
     progress: Progress
     attempts: int
-    created_at: datetime
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
+    created_at: UtcDatetime
+    started_at: UtcDatetime | None = None
+    finished_at: UtcDatetime | None = None
     duration_s: float | None = None
     org: str | None = None
     year: int | None = None
@@ -83,25 +85,34 @@ MAX_ORG_CHARS = 200
 _KNOWN_FIELDS = frozenset(ALL_FIELDS)
 ReviewValue = Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)] | Annotated[
     float, Field(strict=True, allow_inf_nan=False, ge=0, le=MAX_COUNT)] | None
+_COUNT = {"anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_COUNT}, {"type": "null"}]}
+_AMOUNT = {"anyOf": [{"type": "number", "minimum": 0, "maximum": MAX_COUNT}, {"type": "null"}]}
+# the published schema says per field id what it takes (the validator below enforces the same)
+_FIELDS_SCHEMA = {"type": "object", "additionalProperties": False, "maxProperties": len(ALL_FIELDS),
+                  "properties": {fid: _AMOUNT if fid in DECIMAL_FIELDS else _COUNT for fid in ALL_FIELDS}}
 
 
 class ReviewRequest(BaseModel):
     """A reviewer's corrections. Every value is checked against the contract before anything is saved:
     a count is an integer 0…10^9, the fee amount (万元) a finite decimal 0…10^9, null a blank cell."""
 
-    fields: dict[str, ReviewValue] = Field(
+    fields: Annotated[dict[str, ReviewValue], WithJsonSchema(_FIELDS_SCHEMA)] = Field(
         description="field id (one of the 200 contract ids) -> the value the reviewer read; null = blank",
         max_length=len(ALL_FIELDS))
     org: Annotated[str, Field(min_length=1, max_length=MAX_ORG_CHARS)] | None = None
-    year: Annotated[int, Field(strict=True, ge=FORMAT_YEARS[0], le=FORMAT_YEARS[1])] | None = Field(
+    year: Annotated[int, Field(ge=FORMAT_YEARS[0], le=FORMAT_YEARS[1])] | None = Field(
         None, description=f"report year, {FORMAT_YEARS[0]}–{FORMAT_YEARS[1]} (the 2021 format)")
+
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _known_ids(cls, fields):
+        if isinstance(fields, dict) and (unknown := sorted(set(fields) - _KNOWN_FIELDS)):
+            raise ValueError(f"unknown field ids: {', '.join(map(str, unknown[:5]))}")
+        return fields
 
     @field_validator("fields")
     @classmethod
     def _contract(cls, fields: dict) -> dict:
-        unknown = sorted(set(fields) - _KNOWN_FIELDS)
-        if unknown:
-            raise ValueError(f"unknown field ids: {', '.join(unknown[:5])}")
         for fid, value in fields.items():
             if isinstance(value, float):
                 if not math.isfinite(value):  # pragma: no cover - allow_inf_nan refuses these first

@@ -78,7 +78,7 @@ def mount_review(app: FastAPI, auth: list) -> None:
             "crops": result is not None and result.meta.source_kind.value in OCR_KINDS})
 
     @app.put("/v1/extractions/{job_id}/review", response_model=ReviewResponse, dependencies=auth,
-             responses={c: {"model": Problem} for c in (401, 404, 409, 422)}, tags=["review"])
+             responses={c: {"model": Problem} for c in (400, 401, 403, 404, 409, 422)}, tags=["review"])
     def save_review(job_id: str, body: ReviewRequest):
         """Save a reviewer's corrections: the job's result gets them (human_verified) and the report is
         stored as a labelled example under `$GONGKAI_DATA_DIR/labelled/<job-id>/`."""
