@@ -102,11 +102,17 @@ def check_upload(data: bytes, name: str | None, settings: Settings, *, max_bytes
 
 
 def _check_image(data: bytes, max_pixels: int, max_pages: int) -> int:
+    import warnings  # noqa: PLC0415
+
     from PIL import Image  # noqa: PLC0415
     try:
-        with Image.open(io.BytesIO(data)) as im:  # reads the header only: no decompression yet
-            w, h = im.size
-            frames = getattr(im, "n_frames", 1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # our own limit decides, below
+            with Image.open(io.BytesIO(data)) as im:  # reads the header only: no decompression yet
+                w, h = im.size
+                frames = getattr(im, "n_frames", 1)
+    except Image.DecompressionBombError:
+        raise Rejected(422, f"image is larger than the limit of {max_pixels} pixels (max_pixels)") from None
     except Exception as exc:  # noqa: BLE001
         raise Rejected(422, f"image cannot be read: {exc.__class__.__name__}") from None
     if w * h > max_pixels:
