@@ -2,8 +2,8 @@
 
 Every extraction runs in a child process (forked from a preloaded fork server) with a timeout, an
 address-space limit and the engine's limits set to the service's (one set of numbers), so a hanging,
-crashing or memory-bombing input fails its job — never the worker. The child dies with its parent
-(PR_SET_PDEATHSIG), so a killed server leaves no extraction burning the CPU.
+crashing or memory-bombing input fails its job — never the worker. The child dies with the process
+that started it (a lifeline pipe), so a killed server or worker leaves no extraction burning the CPU.
 
 A claimed job holds a lease (`Settings.lease_s`) that its worker's heartbeat renews while the child
 works; a worker that dies stops renewing, and the sweeper (`sweep`) re-queues the job once the lease
@@ -19,8 +19,7 @@ import json
 import logging
 import multiprocessing as mp
 import os
-import signal
-import sys
+import threading
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -31,7 +30,7 @@ from extraction.result import ExtractionResult
 from service.config import Settings
 from service.store import BlobStore, Database, Job, JobStatus, utcnow
 
-__all__ = ["JobFailure", "isolated_extract", "run_job", "die_with_parent"]
+__all__ = ["JobFailure", "isolated_extract", "run_job"]
 log = logging.getLogger("gongkai.jobs")
 _CTX: dict[str, mp.context.BaseContext] = {}
 
@@ -45,23 +44,25 @@ def _load(extractor: str):
     return getattr(importlib.import_module(module), func or "extract")
 
 
-def die_with_parent() -> None:
-    """Ask Linux to SIGKILL this process when its parent exits (no-op elsewhere)."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes  # noqa: PLC0415
-    parent = os.getppid()
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # the parent died before the request took effect
-        os._exit(1)
+def _die_with_parent(lifeline: Connection) -> None:
+    """Exit this child as soon as the process that started it is gone.
+
+    `lifeline` is the read end of a pipe whose only write end the service holds: when the service
+    dies (kill -9 included) the kernel closes it and the read end turns readable (EOF). The child's
+    parent is the fork server, which lives on while any child holds its own pipe — so neither the
+    parent-death signal nor the fork server's exit would stop an orphaned extraction."""
+    def watch() -> None:
+        try:
+            lifeline.poll(None)
+        finally:
+            os._exit(1)
+
+    threading.Thread(target=watch, name="gongkai-lifeline", daemon=True).start()
 
 
-def _child(conn: Connection, extractor: str, data: bytes, name: str, labeller: str,
+def _child(conn: Connection, lifeline: Connection, extractor: str, data: bytes, name: str, labeller: str,
            limits: engine_limits.Limits) -> None:
-    die_with_parent()  # our parent is the fork server, which exits when the service does
+    _die_with_parent(lifeline)
     mem_mb = limits.memory_mb
     if mem_mb > 0:
         import resource
@@ -98,16 +99,18 @@ def isolated_extract(data: bytes, name: str, settings: Settings, timeout_s: floa
                      heartbeat: Callable[[], bool] | None = None) -> ExtractionResult:
     """Run the configured extractor on `data` in a child process.
 
-    `on_progress(pages_done, pages_total)` is called as pages are read; `heartbeat()` at least every
-    third of the lease while the child works (returning False — the job is no longer ours — stops
+    `on_progress(pages_done, pages_total)` is called as pages are read; `heartbeat()` is asked at
+    least every third of the lease while the child works (False — the job is no longer ours — stops
     the child). Raises `ExtractionError` when the input is not a report, `JobFailure` otherwise."""
     timeout_s = timeout_s or settings.job_timeout_s
     ctx = _context(settings.extractor)
     recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(send, settings.extractor, data, name, settings.labeller,
+    lifeline, alive = ctx.Pipe(duplex=False)  # `alive` stays here: when this process dies, the child does
+    proc = ctx.Process(target=_child, args=(send, lifeline, settings.extractor, data, name, settings.labeller,
                                              settings.limits), daemon=True)
     proc.start()
     send.close()
+    lifeline.close()
     deadline = time.monotonic() + timeout_s
     beat = max(0.2, settings.lease_s / 3)
     try:
@@ -134,6 +137,7 @@ def isolated_extract(data: bytes, name: str, settings: Settings, timeout_s: floa
         if proc.is_alive():
             proc.kill()
         proc.join(5)
+        alive.close()
     if kind == "ok":
         return ExtractionResult.model_validate_json(payload)
     if kind == "extraction_error":
@@ -152,10 +156,10 @@ def run_job(job_id: str, settings: Settings, db: Database | None = None) -> str 
     job = db.get(job_id)
     t0 = time.monotonic()
     log.info("job started", extra={"job_id": job_id, "file": job.filename, "attempt": attempt})
-    lease = _Lease(db, job_id, attempt, settings.lease_s)
     try:
-        data = BlobStore(settings.blob_dir).get(job.sha256)
-        result = isolated_extract(data, job.filename, settings, on_progress=lease.progress, heartbeat=lease.renew)
+        with _Lease(db, job_id, attempt, settings.lease_s) as lease:
+            data = BlobStore(settings.blob_dir).get(job.sha256)
+            result = isolated_extract(data, job.filename, settings, on_progress=lease.progress, heartbeat=lease.held)
     except ExtractionError as exc:
         return _finish(db, job_id, attempt, t0, reason=f"not extractable: {exc}")
     except JobFailure as exc:
@@ -166,17 +170,34 @@ def run_job(job_id: str, settings: Settings, db: Database | None = None) -> str 
 
 
 class _Lease:
-    """One claimed attempt of a job: renews its lease and records its progress, while it is ours."""
+    """One claimed attempt of a job: a heartbeat thread renews its lease every third of it, from the
+    claim to the finish (the fork server's first start can take seconds), and progress is recorded."""
 
     def __init__(self, db: Database, job_id: str, attempt: int, lease_s: float):
         self.db, self.job_id, self.attempt, self.lease_s = db, job_id, attempt, lease_s
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"gongkai-lease-{job_id[:8]}", daemon=True)
 
-    def renew(self) -> bool:
-        try:
-            return self.db.renew(self.job_id, self.attempt, self.lease_s)
-        except Exception:  # noqa: BLE001 - a database hiccup: keep working, the next beat retries
-            log.exception("lease renewal failed", extra={"job_id": self.job_id})
-            return True
+    def __enter__(self) -> "_Lease":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(max(0.1, self.lease_s / 3)):
+            try:
+                if not self.db.renew(self.job_id, self.attempt, self.lease_s):
+                    self.lost = True
+                    return
+            except Exception:  # noqa: BLE001 - a database hiccup: the next beat retries
+                log.exception("lease renewal failed", extra={"job_id": self.job_id})
+
+    def held(self) -> bool:
+        return not self.lost
 
     def progress(self, done: int, total: int) -> None:
         try:
