@@ -74,8 +74,13 @@ def prefix_match(fragment: str, label: str) -> tuple[float, int]:
     return m / len(fragment), m
 
 
+MAX_NUMBER_DIGITS = 15  # no count or amount in a report is longer; a longer run of digits is not a value
+
+
 def parse_number(token: str) -> int | float | None:
     t = nfkc(token).strip().replace(",", "")
+    if len(t) > MAX_NUMBER_DIGITS + 1:  # (+1 for a decimal point) also: int() of 4300+ digits raises
+        return None
     if re.fullmatch(r"\d+", t):
         return int(t)
     if re.fullmatch(r"\d+\.\d+", t):

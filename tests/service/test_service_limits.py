@@ -180,3 +180,16 @@ def test_the_child_runs_with_the_services_limits(tmp_path):
     with pytest.raises(ExtractionError, match="the limit is 50 characters"):
         isolated_extract(b"x" * 60, "t.txt", s)
     assert current_limits() == DEFAULT_LIMITS  # this process is untouched
+
+
+def test_a_digit_run_longer_than_any_value_in_a_table_row_is_not_a_crash():
+    """5000 digits where a count belongs: Python refuses int() past 4300 digits, which failed the job with a
+    bare ValueError; such a run is not a value (at most 15 digits), and the report still extracts."""
+    text = ("2023年政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n"
+            "本年新收政府信息公开申请数量 " + "1" * 5000 + "\n").encode()
+    try:
+        result = extract(text, "r.txt", labeller="rules")
+    except ExtractionError as exc:  # a clean refusal is fine too: not a crash
+        assert "not" in str(exc)
+    else:
+        assert all(v is None or v < 10**15 for v in result.values().values())
