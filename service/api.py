@@ -87,9 +87,9 @@ def cross_origin(request: Request) -> str | None:
     if origin is None:
         return None
     host = request.headers.get("host", "")
-    scheme = request.url.scheme
-    if origin == "null" or origin.rstrip("/") != f"{scheme}://{host}":
-        return f"cross-origin request refused (Origin {origin} is not {scheme}://{host})"
+    # host and port must match; the scheme is not compared (a TLS proxy in front speaks http to us)
+    if origin == "null" or origin.rstrip("/").partition("://")[2].lower() != host.lower():
+        return f"cross-origin request refused (Origin {origin} is not this host, {host})"
     return None
 
 

@@ -95,26 +95,21 @@ def test_same_origin_and_non_browser_requests_are_accepted(client):
 
 def test_synchronous_extractions_are_bounded(tmp_path):
     with TestClient(create_app(settings_for(tmp_path / "d", sync_concurrency=1))) as c:
-        first: dict = {}
-        started = threading.Event()
+        answers: list = []
+        go = threading.Barrier(3)
 
-        def slow():
-            started.set()
-            first["r"] = c.post("/v1/extract", files={"file": ("s.txt", b"slow report FAKE:SLEEP=4")})
+        def post(i):
+            go.wait()  # three at once; each holds the slot for 6 s, so they overlap
+            answers.append(c.post("/v1/extract", files={"file": (f"s{i}.txt", f"slow {i} FAKE:SLEEP=6".encode())}))
 
-        t = threading.Thread(target=slow)
-        t.start()
-        started.wait()
-        refused = None
-        for _ in range(200):  # bounded: until the slow one holds the slot
-            r = c.post("/v1/extract", files={"file": ("q.txt", b"quick report")})
-            if r.status_code == 429:
-                refused = r
-                break
-        t.join(60)
-        assert refused is not None and "limit is 1" in refused.json()["detail"]
-        assert refused.headers["retry-after"]
-        assert first["r"].status_code == 200
+        threads = [threading.Thread(target=post, args=(i,)) for i in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert sorted(r.status_code for r in answers) == [200, 429, 429]
+        refused = next(r for r in answers if r.status_code == 429)
+        assert "limit is 1" in refused.json()["detail"] and refused.headers["retry-after"]
         assert c.post("/v1/extract", files={"file": ("q.txt", b"quick report")}).status_code == 200  # slot freed
 
 
