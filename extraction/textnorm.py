@@ -74,12 +74,14 @@ def prefix_match(fragment: str, label: str) -> tuple[float, int]:
     return m / len(fragment), m
 
 
-MAX_NUMBER_DIGITS = 15  # no count or amount in a report is longer; a longer run of digits is not a value
+# a squashed row (its cells' digits glued together) is parsed whole and split later: tens of digits. A run
+# past this is no report's number — and int() of 4300+ digits raises
+MAX_NUMBER_CHARS = 1000
 
 
 def parse_number(token: str) -> int | float | None:
     t = nfkc(token).strip().replace(",", "")
-    if len(t) > MAX_NUMBER_DIGITS + 1:  # (+1 for a decimal point) also: int() of 4300+ digits raises
+    if len(t) > MAX_NUMBER_CHARS:
         return None
     if re.fullmatch(r"\d+", t):
         return int(t)

@@ -184,7 +184,7 @@ def test_the_child_runs_with_the_services_limits(tmp_path):
 
 def test_a_digit_run_longer_than_any_value_in_a_table_row_is_not_a_crash():
     """5000 digits where a count belongs: Python refuses int() past 4300 digits, which failed the job with a
-    bare ValueError; such a run is not a value (at most 15 digits), and the report still extracts."""
+    bare ValueError; such a run is not a value, and the report still extracts."""
     text = ("2023年政府信息公开工作年度报告\n三、收到和处理政府信息公开申请情况\n"
             "本年新收政府信息公开申请数量 " + "1" * 5000 + "\n").encode()
     try:
@@ -192,4 +192,4 @@ def test_a_digit_run_longer_than_any_value_in_a_table_row_is_not_a_crash():
     except ExtractionError as exc:  # a clean refusal is fine too: not a crash
         assert "not" in str(exc)
     else:
-        assert all(v is None or v < 10**15 for v in result.values().values())
+        assert all(v is None or v < 10**1000 for v in result.values().values())
