@@ -205,9 +205,10 @@ def _narrow(dv: Divisions, codes: list[str], context: str) -> list[str]:
 
 
 def _heal(dv: Divisions, text: str, at: int, parent: list[str], context: str) -> tuple[str, list[str]] | None:
-    """A one-character misreading of a division name at `at`: the only name of the same length and
-    suffix, one character off, that fits under the parent (or, with no parent, that the document's
-    other place names support)."""
+    """A one-character misreading of a division name at `at`: the division names of the same length
+    and suffix one character off that fit under the parent; when several fit (沐阳县: 沭阳县 and
+    泗阳县 are both in 宿迁市), the one the document spells elsewhere; with no parent, only one that
+    the document's other place names support."""
     for length in range(min(dv.longest, len(text) - at), 1, -1):
         token = text[at:at + length]
         if token[-1] not in LEVEL_WORDS or token in dv.by_name:
@@ -216,13 +217,19 @@ def _heal(dv: Divisions, text: str, at: int, parent: list[str], context: str) ->
         codes = [c for n in fits for c in dv.by_name[n]]
         if parent:
             codes = [c for c in codes if any(dv.within(c, p) for p in parent)]
-        else:
-            codes = [c for c in codes if _context_score(dv, c, context) > 0]
-            codes = _narrow(dv, codes, context)
-        names = {dv.name[c] for c in codes}
-        if len(names) == 1 and len(codes) == 1:
-            return names.pop(), codes
+        scores = {c: _own_score(dv, c, context) + (0 if parent else _context_score(dv, c, context))
+                  for c in codes}
+        if len(codes) > 1 or not parent:
+            best = max(scores.values(), default=0)
+            codes = [c for c in codes if scores[c] == best] if best > 0 else []
+        if len(codes) == 1:
+            return dv.name[codes[0]], codes
     return None
+
+
+def _own_score(dv: Divisions, code: str, context: str) -> int:
+    name, stem = dv.name[code], _stem(dv.name[code])
+    return context.count(name) + (context.count(stem) if len(stem) >= 2 else 0)
 
 
 @lru_cache(maxsize=4096)
@@ -334,15 +341,20 @@ def canonical_agency(name: str, context: str = "") -> Agency:
     return Agency(name, seat + _normalise_body(body), region, tuple(place.healed))
 
 
-def org_before(text: str) -> str | None:
-    """The agency name that ends `text` (the part of a title before its year)."""
+def _name_before(text: str) -> str:
+    """What stands before a title's year once punctuation and introducing words are cut away."""
     cut = max(text.rfind(ch) for ch in ORG_CUT_CHARS) + 1
     tail = text[cut:]
     words = list(ORG_CUT_WORDS.finditer(tail))
     if words:
         tail = tail[words[-1].end():]
     tail = re.sub(r"^[本的是由]+", "", tail)
-    tail = re.sub(r"(关于|的)$", "", tail)
+    return re.sub(r"(关于|的)$", "", tail)
+
+
+def org_before(text: str) -> str | None:
+    """The agency name that ends `text` (the part of a title before its year)."""
+    tail = _name_before(text)
     if plausible_agency(tail) is None:
         return tail
     dv = divisions()
@@ -354,23 +366,24 @@ def org_before(text: str) -> str | None:
     return None
 
 
-def parse_title(text: str) -> tuple[str | None, int | None, str | None]:
-    """(org, year, title) from a title-shaped text; (None, None, None) when it is not one."""
+def parse_title(text: str) -> tuple[str | None, int | None, str | None, str]:
+    """(org, year, title, printed) from a title-shaped text, `printed` being what stood where the
+    org should (kept to say why it was refused); (None, None, None, "") when it is not a title."""
     c = compact(text)[:300]
     if not re.search(YEAR + "年", c):
-        return None, None, None
+        return None, None, None, ""
     m = TITLE_RE.search(c)
     if not m:
         c = heal_phrases(c)  # one-character OCR slips in 政府信息公开 …
         m = TITLE_RE.search(c)
     if not m:
-        return None, None, None
+        return None, None, None, ""
     org = org_before(c[:m.start()])
     mid = re.sub(r"^度", "", m.group("mid"))
     if org is None and mid and plausible_agency(mid) is None:
         org = mid  # "2023年莆田市统计局政府信息公开工作年度报告"
     title = (org or "") + c[m.start():m.end()]
-    return org, int(m.group("year")), title
+    return org, int(m.group("year")), title, _name_before(c[:m.start()]) or mid
 
 
 # ---- reading the document ------------------------------------------------------------------
@@ -446,10 +459,10 @@ class _Collector:
     def title(self, text: str | None, weight: float, source: str) -> str | None:
         if not text:
             return None
-        org, year, title = parse_title(text)
+        org, year, title, printed = parse_title(text)
         if year is None:
             return None
-        self.org(org, weight, source)
+        self.org(org or printed, weight, source)
         self.year(year, weight, source)
         return title
 
@@ -458,10 +471,10 @@ def _title_lines(col: _Collector, lines: list[str], skip: set[int]) -> str | Non
     """The document's title: one line, or two (the org above the year, or the title wrapped)."""
     body = [(n, compact(t)) for n, t in enumerate(lines) if n not in skip]
     for k, (n, text) in enumerate(body[:12]):
-        org, year, title = parse_title(text)
+        org, year, title, printed = parse_title(text)
         nxt = body[k + 1][1] if k + 1 < len(body) else ""
         if year is None and nxt:
-            org, year, title = parse_title(text + nxt)
+            org, year, title, printed = parse_title(text + nxt)
             if year is not None and TITLE_RE.search(nxt):  # the title is the next line's alone
                 continue
         if year is None:
@@ -469,7 +482,7 @@ def _title_lines(col: _Collector, lines: list[str], skip: set[int]) -> str | Non
         if org is None and k > 0 and plausible_agency(body[k - 1][1]) is None:
             org = body[k - 1][1]  # "洪泽区人民政府" / "2023年政府信息公开工作年度报告"
             title = org + (title or "")
-        col.org(org, W_TITLE, "title")
+        col.org(org or printed, W_TITLE, "title")
         col.year(year, W_TITLE, "title")
         return title
     return None
