@@ -57,8 +57,13 @@ SHORT_LINE = 4  # crawler exports break a date into lines this short ("202" / "4
 YEAR = r"(?:19|20)\d{2}"
 TITLE_RE = re.compile(rf"(?P<year>{YEAR})年(?:度)?(?P<mid>[^，。；：:,;《》]{{0,30}}?)"
                       r"(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:报告|年报)")
-PERIOD_RE = re.compile(rf"(?:统计(?:期限|时限|时间|区间|周期|期间)|数据统计)[^。；]{{0,10}}?(?P<year>{YEAR})年"
-                       r"(?:0?1|一)月(?:0?1|一)日")
+CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+CN_YEAR_RE = re.compile(r"([一二][〇零一二三四五六七八九]{3})年")
+# "统计期限自2023年1月1日…", "统计期限为2023年度"; or the period alone: "2023年1月1日至12月31日"
+SPAN_RE = re.compile(rf"(?P<year>{YEAR})年(?:0?1|一)月(?:0?1|一)日起?(?:至|到|—|-|~)(?:(?P=year)年)?12月31日")
+UNDATED_TITLE_RE = re.compile(r"(?P<org>[^，。；：:,;《》]{2,40}?)(?:政府信息公开|政务公开)(?:工作)?(?:年度)?报告")
+PERIOD_RE = re.compile(rf"(?:统计(?:期限|时限|时间|区间|周期|期间|范围)|数据统计)[^。；]{{0,10}}?(?P<year>{YEAR})年"
+                       r"(?:度|(?:0?1|一)月)")
 AUTHOR_RE = re.compile(r"由(?P<org>[^，。；：、《》<>()（）“”]{2,40}?)(?:根据|依据|按照|依照|结合|负责|组织|牵头|"
                        r"编制|编写|撰写|起草)")
 COMPILED_RE = re.compile(r"(?:编制完成|编制了?|编写了?)本(?:年度)?(?:年度)?报告")
@@ -70,7 +75,7 @@ HEADER_RE = re.compile(rf"({'|'.join(HEADER_KEYS)})\s*[:：]\s*")
 FILE_YEAR_RE = re.compile(rf"(?<!\d)({YEAR})(?!\d)")
 
 # Where a name printed before the year stops: punctuation, and the words that introduce it.
-ORG_CUT_CHARS = "《》<>，,。:：；;、】【[]|_（）()“”\"'#*•·"
+ORG_CUT_CHARS = "《》<>，,。:：；;、】【[]|_“”\"'#*•·"
 ORG_CUT_WORDS = re.compile(r"公布|发布|印发|编制的|编制|现将|现予|予以|特向社会|向社会|年报|首页|当前位置|正文|标题|"
                            r"栏目|位置|本报告|关于|政务公开|信息公开|根据|结合")
 # What an agency's name ends with; what a zone named after a place ends with.
@@ -108,8 +113,16 @@ class MetaReading:
 
 
 def compact(text: str) -> str:
-    """NFKC, no whitespace."""
-    return re.sub(r"\s+", "", nfkc(text))
+    """NFKC, no whitespace, a year in Chinese numerals as digits (二〇二三年 → 2023年)."""
+    text = re.sub(r"\s+", "", nfkc(text))
+    if "〇" in text or "零" in text:
+        text = CN_YEAR_RE.sub(lambda m: m.group(1).translate(CN_DIGITS) + "年", text)
+    return text
+
+
+def _line(text: str) -> str:
+    """A line without Markdown / list chrome around it (`# …`, `**…**`, `| … |`, `> `)."""
+    return compact(text).strip("#*>|•·-_=")
 
 
 # ---- the administrative divisions -----------------------------------------------------------------
@@ -342,14 +355,21 @@ def canonical_agency(name: str, context: str = "") -> Agency:
 
 
 def _name_before(text: str) -> str:
-    """What stands before a title's year once punctuation and introducing words are cut away."""
+    """What stands before a title's year once punctuation and introducing words are cut away;
+    brackets stay when they are part of the name (中国（上海）自由贸易试验区…)."""
     cut = max(text.rfind(ch) for ch in ORG_CUT_CHARS) + 1
-    tail = text[cut:]
+    tail = re.sub(r"(关于|的)$", "", text[cut:])
     words = list(ORG_CUT_WORDS.finditer(tail))
     if words:
         tail = tail[words[-1].end():]
-    tail = re.sub(r"^[本的是由]+", "", tail)
-    return re.sub(r"(关于|的)$", "", tail)
+    for opening, closing in (("（", "）"), ("(", ")")):
+        close = tail.rfind(closing)
+        if close >= 0 and tail.rfind(opening, 0, close) < 0:
+            tail = tail[close + 1:]  # "（此件主动公开）" … / a bracket closed before the name
+        open_ = tail.rfind(opening)
+        if open_ >= 0 and tail.find(closing, open_) < 0:
+            tail = tail[open_ + 1:]  # "（…" left open: the name starts inside it
+    return re.sub(r"^[本的是由]+", "", tail)
 
 
 def org_before(text: str) -> str | None:
@@ -380,6 +400,8 @@ def parse_title(text: str) -> tuple[str | None, int | None, str | None, str]:
         return None, None, None, ""
     org = org_before(c[:m.start()])
     mid = re.sub(r"^度", "", m.group("mid"))
+    if mid.endswith("人民"):
+        mid += "政府"  # "2023年XX县人民政府信息公开工作年度报告": the name runs into 政府信息公开
     if org is None and mid and plausible_agency(mid) is None:
         org = mid  # "2023年莆田市统计局政府信息公开工作年度报告"
     title = (org or "") + c[m.start():m.end()]
@@ -446,6 +468,8 @@ class _Collector:
     def org(self, name: str | None, weight: float, source: str) -> None:
         if not name:
             return
+        name = heal_phrases(compact(name), ORG_PHRASES)  # 人民玫府 → 人民政府
+        name = name.replace("(", "（").replace(")", "）")  # NFKC made them ASCII; agencies print them full-width
         why = plausible_agency(name)
         if why is None:
             self.evidence.append(Evidence("org", name, weight, source))
@@ -469,7 +493,8 @@ class _Collector:
 
 def _title_lines(col: _Collector, lines: list[str], skip: set[int]) -> str | None:
     """The document's title: one line, or two (the org above the year, or the title wrapped)."""
-    body = [(n, compact(t)) for n, t in enumerate(lines) if n not in skip]
+    body = [(n, _line(t)) for n, t in enumerate(lines) if n not in skip]
+    body = [(n, t) for n, t in body if t]
     for k, (n, text) in enumerate(body[:12]):
         org, year, title, printed = parse_title(text)
         nxt = body[k + 1][1] if k + 1 < len(body) else ""
@@ -489,7 +514,9 @@ def _title_lines(col: _Collector, lines: list[str], skip: set[int]) -> str | Non
 
 
 def _opening(col: _Collector, flow: str) -> None:
-    text = heal_phrases(flow[:OPENING_CHARS])
+    text = flow[:OPENING_CHARS]
+    if not TITLE_RE.search(text):
+        text = heal_phrases(text)  # one-character OCR slips in 政府信息公开 … (slow: only when needed)
     for m in TITLE_RE.finditer(text):
         org = org_before(text[:m.start()])
         col.org(org, W_OPENING_TITLE, "opening")
@@ -502,7 +529,7 @@ def _opening(col: _Collector, flow: str) -> None:
 
 def _signature(col: _Collector, lines: list[str]) -> date | None:
     """The agency and date signed at the end; the date is the publication date."""
-    tail = _merge_short([compact(t) for t in lines[-TAIL_LINES:]])
+    tail = _merge_short([_line(t) for t in lines[-TAIL_LINES:]])
     published = None
     for k, line in enumerate(tail):
         m = DATE_RE.search(line)
@@ -534,17 +561,22 @@ def read_meta(labelled: LabelledDocument, *, ocr: bool = False) -> MetaReading:
     title = col.title(header.get("标题") or header.get("题名"), W_HEADER_TITLE, "header") or title
     title = col.title(doc.title_hint, W_TITLE_HINT, "title_hint") or title
     for n, line in enumerate(preamble[:6]):
-        if n not in header_lines and not DATE_RE.search(compact(line)):
-            c = compact(line)
-            if plausible_agency(c) is None:
-                col.org(c, W_HEADING, "heading")
+        c = _line(line)
+        if n in header_lines or DATE_RE.search(c):
+            continue
+        if plausible_agency(c) is None:
+            col.org(c, W_HEADING, "heading")
+        elif m := UNDATED_TITLE_RE.fullmatch(c):  # "XX局政府信息公开工作年度报告": the year is elsewhere
+            org = m.group("org") + ("政府" if m.group("org").endswith("人民") else "")
+            col.org(org if plausible_agency(org) is None else None, W_HEADING, "heading")
     for key in ("发布机构", "发文机关", "发文单位"):
         col.org(header.get(key) or None, W_PUBLISHER, "publisher")
     flow = compact("".join(t for n, t in enumerate(lines[:pre_end + 8]) if n not in header_lines))
     _opening(col, flow)
-    for m in PERIOD_RE.finditer(compact("".join(lines[:pre_end + 60]))):
-        col.year(int(m.group("year")), W_PERIOD, "period")
-        break
+    opening_text = compact("".join(lines[:pre_end + 60]))
+    period = PERIOD_RE.search(opening_text) or SPAN_RE.search(opening_text)
+    if period:
+        col.year(int(period.group("year")), W_PERIOD, "period")
     published = _signature(col, lines)
     if published is None:
         for key in ("发文日期", "成文日期", "发布日期", "发布时间"):
@@ -557,7 +589,7 @@ def read_meta(labelled: LabelledDocument, *, ocr: bool = False) -> MetaReading:
             best = max(spans, key=lambda s: (s.score, -s.segment))
             text = compact(labelled.text(best))
             if tag is Tag.ORG:
-                col.org(heal_phrases(text.strip("#*:："), ORG_PHRASES), W_LABELLER, "labeller")
+                col.org(text.strip("#*:："), W_LABELLER, "labeller")
             elif text.isdigit():
                 col.year(int(text), W_LABELLER, "labeller")
     if doc.name:
@@ -593,7 +625,8 @@ def _decide(col: _Collector, title: str | None, published: date | None, ocr: boo
             groups.setdefault(agency.canonical, []).append((e, agency))
     if groups:
         best = max(groups.values(), key=lambda g: sum(e.weight for e, _ in g))
-        e, agency = max(best, key=lambda ea: ea[0].weight)
+        # printed as its strongest reading, a full name before a bare place (黄浦区人民政府, not 黄浦区)
+        e, agency = max(best, key=lambda ea: (bool(AGENCY_SUFFIX_RE.search(str(ea[0].value))), ea[0].weight))
         out.org, out.org_canonical, out.region = agency.printed, agency.canonical, agency.region
         for printed, healed in agency.healed:
             out.warnings.append(f"place name {printed!r} is not a division; read as {healed!r} (one character off)")

@@ -129,3 +129,24 @@ def test_real_reports_link_across_years_and_resolve_their_region():
     assert [m.org for m in metas] == ["洪泽区人民政府", "淮安市洪泽区人民政府"]  # as printed
     assert {m.org_canonical for m in metas} == {"淮安市洪泽区人民政府"}
     assert {m.region.code for m in metas} == {"320813"}
+
+
+@pytest.mark.parametrize("head", [
+    "# 上海市黄浦区人民政府\n\n## 2023年政府信息公开工作年度报告\n",  # converter Markdown, org above the year
+    "上海市黄浦区人民政府\n2023年政府信息公开工作\n年度报告\n",  # a scan's title wrapped over lines
+    "上海市黄浦区人民政府二〇二三年政府信息公开工作年度报告\n",  # the year in Chinese numerals
+    "上海市黄浦区人民政府关于2023年政府信息公开工作年度报告\n",
+    "2023年度黄浦区人民政府信息公开工作年度报告\n",  # the name runs into 政府信息公开
+    "黄浦区人民政府政府信息公开工作年度报告\n本报告中所列数据时间为2023年1月1日至12月31日。\n",  # undated title
+    "根据《中华人民共和国政府信息公开条例》和《上海市政府信息公开规定》，"
+    "现公布2023年黄浦区政府信息公开工作年度报告。\n",  # the opening sentence alone
+])
+def test_title_forms_give_one_canonical_agency(head):
+    meta = meta_of(head + BODY, name="r.md")
+    assert meta.org in ("上海市黄浦区人民政府", "黄浦区人民政府", "黄浦区")
+    assert (meta.org_canonical, meta.year, meta.region.code) == ("上海市黄浦区人民政府", 2023, "310101")
+
+
+def test_brackets_in_a_name_are_kept_full_width():
+    meta = meta_of("中国（上海）自由贸易试验区管理委员会2023年政府信息公开工作年度报告\n" + BODY)
+    assert meta.org == "中国（上海）自由贸易试验区管理委员会"
