@@ -46,6 +46,8 @@ W_SIGNATURE = 0.6  # the agency signing at the end
 W_PUBLISHER = 0.5  # a crawler's "发布机构:" (often abbreviated)
 W_LABELLER = 0.4  # the labeller's ORG / YEAR spans
 W_FILE = 0.2  # the file name
+SENTENCE_RE = re.compile(r"[，。；]|^(?:根据|依据|按照|本报告|本年度)")
+TITLE_SOURCES = frozenset({"title", "header", "title_hint"})
 CONFLICT_SHARE = 0.6  # a rival year this strong against the winner is a conflict worth a review
 
 PREAMBLE_LINES = 40
@@ -398,14 +400,21 @@ def parse_title(text: str) -> tuple[str | None, int | None, str | None, str]:
         m = TITLE_RE.search(c)
     if not m:
         return None, None, None, ""
-    org = org_before(c[:m.start()])
+    org, printed = _title_org(c, m)
+    title = (org or "") + c[m.start():m.end()]
+    return org, int(m.group("year")), title, printed
+
+
+def _title_org(text: str, m: re.Match) -> tuple[str | None, str]:
+    """The org of a title match: before its year, or between the year and 政府信息公开; and what was
+    printed there."""
+    org = org_before(text[:m.start()])
     mid = re.sub(r"^度", "", m.group("mid"))
     if mid.endswith("人民"):
         mid += "政府"  # "2023年XX县人民政府信息公开工作年度报告": the name runs into 政府信息公开
     if org is None and mid and plausible_agency(mid) is None:
         org = mid  # "2023年莆田市统计局政府信息公开工作年度报告"
-    title = (org or "") + c[m.start():m.end()]
-    return org, int(m.group("year")), title, _name_before(c[:m.start()]) or mid
+    return org, _name_before(text[:m.start()]) or mid
 
 
 # ---- reading the document ------------------------------------------------------------------
@@ -496,6 +505,8 @@ def _title_lines(col: _Collector, lines: list[str], skip: set[int]) -> str | Non
     body = [(n, _line(t)) for n, t in enumerate(lines) if n not in skip]
     body = [(n, t) for n, t in body if t]
     for k, (n, text) in enumerate(body[:12]):
+        if SENTENCE_RE.search(text):
+            continue  # a sentence quoting the title is the opening's evidence, not the title line
         org, year, title, printed = parse_title(text)
         nxt = body[k + 1][1] if k + 1 < len(body) else ""
         if year is None and nxt:
@@ -518,8 +529,8 @@ def _opening(col: _Collector, flow: str) -> None:
     if not TITLE_RE.search(text):
         text = heal_phrases(text)  # one-character OCR slips in 政府信息公开 … (slow: only when needed)
     for m in TITLE_RE.finditer(text):
-        org = org_before(text[:m.start()])
-        col.org(org, W_OPENING_TITLE, "opening")
+        org, printed = _title_org(text, m)
+        col.org(org or printed, W_OPENING_TITLE, "opening")
         col.year(int(m.group("year")), W_OPENING_TITLE, "opening")
     for m in AUTHOR_RE.finditer(text):
         col.org(m.group("org"), W_OPENING_AUTHOR, "opening")
@@ -594,8 +605,8 @@ def read_meta(labelled: LabelledDocument, *, ocr: bool = False) -> MetaReading:
                 col.year(int(text), W_LABELLER, "labeller")
     if doc.name:
         stem = doc.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        if not col.title(stem, W_FILE, "file"):
-            m = FILE_YEAR_RE.search(stem)
+        if not col.title(stem, W_FILE, "file_title"):
+            m = FILE_YEAR_RE.search(stem)  # a bare number in a file name only backs a year read elsewhere
             col.year(int(m.group(1)) if m else None, W_FILE, "file")
     return _decide(col, title, published, ocr or doc.source_kind in OCR_KINDS)
 
@@ -607,6 +618,7 @@ def _decide(col: _Collector, title: str | None, published: date | None, ocr: boo
     for e in col.evidence:
         if e.kind == "year":
             years[e.value] = years.get(e.value, 0.0) + e.weight
+    years = {y: w for y, w in years.items() if _sources(col, "year", y) != "file"}
     if years:
         ranked = sorted(years.items(), key=lambda kv: -kv[1])
         out.year = ranked[0][0]
@@ -625,8 +637,9 @@ def _decide(col: _Collector, title: str | None, published: date | None, ocr: boo
             groups.setdefault(agency.canonical, []).append((e, agency))
     if groups:
         best = max(groups.values(), key=lambda g: sum(e.weight for e, _ in g))
-        # printed as its strongest reading, a full name before a bare place (黄浦区人民政府, not 黄浦区)
-        e, agency = max(best, key=lambda ea: (bool(AGENCY_SUFFIX_RE.search(str(ea[0].value))), ea[0].weight))
+        # printed as the title says it; else a full name before a bare place (黄浦区人民政府, not 黄浦区)
+        e, agency = max(best, key=lambda ea: (ea[0].source in TITLE_SOURCES,
+                                              bool(AGENCY_SUFFIX_RE.search(str(ea[0].value))), ea[0].weight))
         out.org, out.org_canonical, out.region = agency.printed, agency.canonical, agency.region
         for printed, healed in agency.healed:
             out.warnings.append(f"place name {printed!r} is not a division; read as {healed!r} (one character off)")

@@ -150,3 +150,30 @@ def test_title_forms_give_one_canonical_agency(head):
 def test_brackets_in_a_name_are_kept_full_width():
     meta = meta_of("中国（上海）自由贸易试验区管理委员会2023年政府信息公开工作年度报告\n" + BODY)
     assert meta.org == "中国（上海）自由贸易试验区管理委员会"
+
+
+def _real_and_seed_files():
+    suffixes = (".crawler.txt", ".pdftotext.txt", ".html", ".pdf")
+    real = [p for p in sorted(REAL.glob("*")) if p.name.endswith(suffixes)] if REAL.exists() else []
+    return real + (sorted(SEEDS.glob("*.txt")) if SEEDS.exists() else [])
+
+
+@pytest.mark.parametrize("path", _real_and_seed_files(), ids=lambda p: p.name)
+def test_every_real_report_has_its_org_year_and_region(path):
+    from tests.conftest import gold_for
+
+    gold = gold_for(path)["meta"]
+    meta = read_meta(RuleLabeller().label(read_document(path.read_bytes(), path.name)))
+    assert meta.year == gold["year"]
+    assert meta.org and (meta.org in gold["org"] or gold["org"] in meta.org)
+    assert meta.region is not None and len(meta.region.code) == 6 and meta.region.province
+    place = meta.region.county or meta.region.city or meta.region.province
+    assert place in meta.org_canonical or meta.org_canonical.startswith(place[:2])
+
+
+def test_a_number_in_the_file_name_backs_a_year_but_never_decides_it():
+    text = "泉州市统计局政府信息公开工作年度报告\n" + BODY.replace("2024年，", "")
+    unknown = meta_of(text, name="scan-2008-000004.txt")
+    assert unknown.year is None and unknown.needs_review and "report year not found" in unknown.warnings
+    titled = meta_of(text, name="泉州市统计局2023年政府信息公开工作年度报告.txt")
+    assert titled.year == 2023
