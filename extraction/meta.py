@@ -86,16 +86,17 @@ AGENCY_SUFFIX_RE = re.compile(r"(人民政府|政府|办公室|办公厅|政府�
                               r"合作区|保税区|片区|街道|镇|乡|集团|公司)$")
 ZONE_WORDS = ("综合实验区", "实验区", "试验区", "新区", "经济技术开发区", "开发区", "高新区", "示范区", "管理区", "合作区")
 NOT_A_NAME_RE = re.compile(r"[《》<>“”\"，,。；;：:！？?!]|根据|条例|规定|办法|通知|意见|政府信息公开|年度报告|以下简称|"
-                           r"工作|情况|我局|我委|我办|本机关|本单位|我单位|本局")
+                           r"情况|我局|我委|我办|本机关|本单位|我单位|本局")
 AGENCY_CHARS_RE = re.compile(r"[\u4e00-\u9fff（）()]+")
 LEVEL_WORDS = "省市区县镇乡州旗盟"
-OFFICE_VARIANTS = ((re.compile(r"(?<!人民)政府"), "人民政府"), (re.compile(r"人民政府办(?!公)"), "人民政府办公室"))
+OFFICE_VARIANTS = ((re.compile(r"(?:^|(?<=[市区县镇乡旗]))政府"), "人民政府"),
+                   (re.compile(r"(?:^|(?<=[市区县镇乡旗]))人民政府办(?!公)"), "人民政府办公室"))
 OCR_KINDS = frozenset({SourceKind.ocr_text, SourceKind.pdf_scan, SourceKind.image})
 
 
 @dataclass(frozen=True)
 class Evidence:
-    kind: str  # "org" | "year" | "published"
+    kind: str  # "org" | "year"
     value: str | int | date
     weight: float
     source: str  # where it was read: title, title_hint, opening, period, signature, publisher, file, labeller
@@ -338,7 +339,7 @@ def canonical_agency(name: str, context: str = "") -> Agency:
     c = compact(name)
     place = resolve_place(c, context)
     if place is None:
-        return Agency(name, _normalise_body(c) if c.endswith("政府") else c.replace("(", "（").replace(")", "）"), None)
+        return Agency(name, _normalise_body(c), None)
     body = c[place.end:]
     region = dv.region(place.codes[0]) if len(place.codes) == 1 else None
     if place.by_stem:

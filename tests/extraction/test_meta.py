@@ -114,6 +114,8 @@ def test_two_spellings_of_one_agency_share_the_canonical_name():
     assert a.canonical == b.canonical == "淮安市洪泽区人民政府"
     assert a.region.code == "320813" and a.region.province == "江苏省"
     assert canonical_agency("淮安市淮阴区人民政府").canonical != a.canonical
+    assert canonical_agency("洪泽区政府办").canonical == canonical_agency("淮安市洪泽区人民政府办公室").canonical
+    assert canonical_agency("洪泽区政府办").canonical != a.canonical  # the office is an agency of its own
     assert canonical_agency("泉州市（丰泽区）统计局").canonical == canonical_agency("泉州市(丰泽区)统计局").canonical
 
 
