@@ -131,6 +131,20 @@ def test_cross_year_links_two_spellings_of_one_agency(client):
     assert jobs[c]["crossyear"] == []  # another district of the same city is another agency
 
 
+def test_extract_folder_links_two_spellings_of_one_agency(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(gold("洪泽区人民政府", 2023, t3__carried_forward__total=4))
+    (folder / "b.txt").write_bytes(gold("淮安市洪泽区人民政府", 2024, t3__carried_over__total=3))
+    extract_folder(folder, tmp_path / "out.xlsx", jobs=1, settings=settings_for(tmp_path / "d"), progress=False)
+    from openpyxl import load_workbook
+    rows = list(load_workbook(tmp_path / "out.xlsx")["reports"].iter_rows(values_only=True))
+    by_file = {r[rows[0].index("file")]: dict(zip(rows[0], r)) for r in rows[1:]}
+    assert "上年结转" in by_file["b.txt"]["crossyear_findings"] and by_file["a.txt"]["crossyear_findings"]
+    assert by_file["a.txt"]["org"] == "洪泽区人民政府"  # as printed; the key is the canonical name
+    assert by_file["a.txt"]["org_canonical"] == by_file["b.txt"]["org_canonical"] == "淮安市洪泽区人民政府"
+
+
 def test_extract_folder_to_xlsx_and_csv(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
