@@ -12,7 +12,8 @@ from extraction import template as T
 from extraction.digitlike import LOOKALIKE_PROB, as_digits, ocr_source
 from extraction.document import Document, SourceKind
 from extraction.meta import MetaReading, read_meta
-from extraction.result import CellStatus, Provenance
+from extraction.narrative import narrative_figures
+from extraction.result import CellStatus, NarrativeFigure, Provenance
 from extraction.textnorm import SLASH_TOKENS, nfkc, parse_number
 from models.base import LabelledDocument, Span
 from models.labels import Tag
@@ -82,6 +83,7 @@ class Assembled(BaseModel):
     rows: list[RowReading]
     sections: list[int] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    narrative: list[NarrativeFigure] = Field(default_factory=list, description="figures the prose states")
     set_aside: list[RowReading] = Field(
         default_factory=list, description="second printings of a row that fitted worse than the one kept")
 
@@ -247,4 +249,5 @@ def assemble(labelled: LabelledDocument, *, ocr: bool = False) -> Assembled:
     meta = read_meta(labelled, ocr=ocr)
     rows = builder.finish()
     return Assembled(source_kind=labelled.document.source_kind, org=meta.org, year=meta.year, title=meta.title,
-                     meta=meta, rows=rows, sections=sections, warnings=builder.warnings, set_aside=builder.set_aside)
+                     meta=meta, rows=rows, sections=sections, warnings=builder.warnings, set_aside=builder.set_aside,
+                     narrative=narrative_figures(labelled))
