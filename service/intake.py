@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 
@@ -14,8 +15,10 @@ from extraction.ingest import sniff_kind
 from extraction.ingest.decode import DecodeError, decode_text
 from service.config import Settings
 
-__all__ = ["Rejected", "Intake", "sniff", "safe_filename", "check_upload", "KIND_EXT"]
+__all__ = ["Rejected", "Intake", "sniff", "safe_filename", "check_upload", "KIND_EXT", "PDFIUM_LOCK"]
 
+# pdfium is not thread-safe: every use in the API process (intake, crops) holds this lock
+PDFIUM_LOCK = threading.Lock()
 KIND_EXT = {"pdf": ".pdf", "png": ".png", "jpeg": ".jpg", "tiff": ".tif", "html": ".html", "txt": ".txt"}
 
 
@@ -52,18 +55,19 @@ def pdf_pages(data: bytes) -> int:
     does); a PDF that needs a user password is refused; a PDF it cannot open is counted by scanning
     for /Type /Page objects (the engine then says what is wrong with it)."""
     import pypdfium2 as pdfium  # noqa: PLC0415
-    try:
-        doc = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        msg = str(exc).lower()
-        if "password" in msg or "security" in msg:
-            raise Rejected(422, "PDF is encrypted with a password; send the unprotected file") from None
-        doc = None
-    if doc is not None:
+    with PDFIUM_LOCK:
         try:
-            return len(doc)
-        finally:
-            doc.close()
+            doc = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            msg = str(exc).lower()
+            if "password" in msg or "security" in msg or re.search(rb"/Encrypt\b", data):
+                raise Rejected(422, "PDF is encrypted with a password; send the unprotected file") from None
+            doc = None
+        if doc is not None:
+            try:
+                return len(doc)
+            finally:
+                doc.close()
     found = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
     counts = [int(m) for m in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", data)]
     counts += [int(m) for m in re.findall(rb"/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", data)]

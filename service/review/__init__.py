@@ -155,26 +155,36 @@ def _crop(data: bytes, kind: str, page: int, box, max_pixels: int) -> bytes | No
         region = im.crop((x0, y0, x1, y1))
     elif kind == "pdf":
         import pypdfium2 as pdfium  # noqa: PLC0415
+
+        from service.intake import PDFIUM_LOCK  # noqa: PLC0415
         scale = 2.0
-        doc = pdfium.PdfDocument(data)
-        try:
-            if not 1 <= page <= len(doc):
-                return None
-            pdf_page = doc[page - 1]
-            w, h = pdf_page.get_size()
-            p = pad / scale  # points
-            left, top = max(0.0, box.x0 - p), max(0.0, box.y0 - p)
-            right, bottom = min(w, box.x1 + p), min(h, box.y1 + p)
-            if right <= left or bottom <= top:
-                return None
-            if (right - left) * scale * (bottom - top) * scale > max_pixels:
-                raise HTTPException(422, f"the cell's region is larger than the {max_pixels} pixel limit")
-            # crop = what to cut off (left, bottom, right, top): only the region is rasterised
-            region = pdf_page.render(scale=scale, crop=(left, h - bottom, w - right, top)).to_pil()
-        finally:
-            doc.close()
+        with PDFIUM_LOCK:
+            return _crop_pdf(pdfium.PdfDocument(data), page, box, scale, pad, max_pixels)
     else:
         return None
+    out = io.BytesIO()
+    region.convert("RGB").save(out, "PNG")
+    return out.getvalue()
+
+
+def _crop_pdf(doc, page: int, box, scale: float, pad: int, max_pixels: int) -> bytes | None:
+    """The region of a PDF page, rasterised alone (the caller holds the pdfium lock)."""
+    try:
+        if not 1 <= page <= len(doc):
+            return None
+        pdf_page = doc[page - 1]
+        w, h = pdf_page.get_size()
+        p = pad / scale  # points
+        left, top = max(0.0, box.x0 - p), max(0.0, box.y0 - p)
+        right, bottom = min(w, box.x1 + p), min(h, box.y1 + p)
+        if right <= left or bottom <= top:
+            return None
+        if (right - left) * scale * (bottom - top) * scale > max_pixels:
+            raise HTTPException(422, f"the cell's region is larger than the {max_pixels} pixel limit")
+        # crop = what to cut off (left, bottom, right, top): only the region is rasterised
+        region = pdf_page.render(scale=scale, crop=(left, h - bottom, w - right, top)).to_pil()
+    finally:
+        doc.close()
     out = io.BytesIO()
     region.convert("RGB").save(out, "PNG")
     return out.getvalue()
