@@ -13,6 +13,7 @@ import logging
 
 from extraction.document import Document, Segment, SourceKind
 from extraction.ingest.grid import HSeg, Table, VSeg, build_tables
+from extraction.progress import page_read
 from extraction.ingest.layout import Glyph, TableStitcher, _visual_lines, layout_page, pieces_to_segments
 from extraction.ingest.limits import (
     CorruptPdfError, Deadline, EncryptedPdfError, ImageTooLargeError, Limits, NotAPdfError,
@@ -158,6 +159,7 @@ def read_pdf(data: bytes, name: str = "", *, ocr=None, limits: Limits = Limits()
                 except Exception as e:
                     raise CorruptPdfError(
                         f"page {page_no} of the PDF is damaged: {type(e).__name__}: {e}") from e
+                page_read(page_no, n)
                 continue
             scanned = True
             if ocr is None:
@@ -169,6 +171,7 @@ def read_pdf(data: bytes, name: str = "", *, ocr=None, limits: Limits = Limits()
 
             segments.extend(ocr_page(gray, page_no, ocr, stitcher=stitcher,
                                      deadline=Deadline(limits.page_timeout_s, page_no)))
+            page_read(page_no, n)
         kind = SourceKind.pdf_scan if scanned else SourceKind.pdf_text
         return Document(source_kind=kind, name=name, pages=n, segments=segments)
     finally:
