@@ -20,7 +20,7 @@ from extraction.ingest.limits import (
     TooManyPagesError,
 )
 
-__all__ = ["read_pdf", "page_has_text_layer"]
+__all__ = ["read_pdf", "page_has_text_layer", "open_pdf", "render_page"]
 
 log = logging.getLogger(__name__)
 
@@ -196,3 +196,7 @@ def _render(doc, i: int, limits: Limits):
     except Exception as e:
         raise CorruptPdfError(f"page {i + 1} of the PDF cannot be rendered: {e}") from e
     return arr
+
+
+open_pdf = _open  # (pypdfium2 document, pdfplumber document); the review page's crops re-open a stored PDF
+render_page = _render
