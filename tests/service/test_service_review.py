@@ -187,14 +187,11 @@ def test_cross_year_refreshes_of_one_org_never_erase_each_other(tmp_path, reques
 
 
 def test_a_save_refreshes_violations_and_clears_needs_review(client):
-    values = {fid: 1 for fid in ALL_FIELDS}
-    values["t3.granted.total"] = 9  # ≠ the six parts' 6: one broken row
-    data = json.dumps({"meta": {"org": "某局", "year": 2023}, "fields": values}).encode()
-    jid = submit(client, "broken.txt", data)
+    jid = submit(client, "broken.txt", gold("某局", 2023, t3__granted__total=3))  # ≠ its six parts' 0
     job = finish(client, jid)[jid]
     assert job["needs_review"] is True
     assert [v["constraint"] for v in job["result"]["violations"]] == ["t3.row.granted"]
-    saved = client.put(f"/v1/extractions/{jid}/review", json={"fields": {"t3.granted.total": 6}}).json()
+    saved = client.put(f"/v1/extractions/{jid}/review", json={"fields": {"t3.granted.total": 0}}).json()
     assert saved["job"]["result"]["violations"] == [] and saved["job"]["needs_review"] is False
     assert saved["job"]["reviewed"] is True
     page = client.get(f"/review/{jid}").text
