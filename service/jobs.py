@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
-from extraction.pipeline import ExtractionError
 from extraction import progress
+from extraction.pipeline import ExtractionError
 from extraction.result import ExtractionResult
 from service.config import Settings
 from service.store import BlobStore, Database, Job, JobStatus, utcnow
@@ -127,11 +127,15 @@ def run_job(job_id: str, settings: Settings, db: Database | None = None) -> str 
 
 
 def _pages_done(db: Database, job_id: str, done: int) -> None:
-    with db.session() as s:
-        job = s.get(Job, job_id)
-        if job is not None and job.status == JobStatus.running:
-            job.pages_done = done
-            s.commit()
+    """Progress is best effort: a busy database delays it, it never fails the job."""
+    try:
+        with db.session() as s:
+            job = s.get(Job, job_id)
+            if job is not None and job.status == JobStatus.running:
+                job.pages_done = done
+                s.commit()
+    except Exception:  # noqa: BLE001
+        log.warning("could not record page progress", extra={"job_id": job_id, "pages_done": done})
 
 
 def _finish(db: Database, job_id: str, t0: float, result: ExtractionResult | None = None,
