@@ -56,3 +56,28 @@ def test_an_empty_review_store_is_a_hard_error(tmp_path):
     proc = _cli({"GONGKAI_DATA_DIR": str(tmp_path)}, "train", "labelled", "--version", "tc-x")
     assert proc.returncode == 1 and "no labelled reports" in proc.stderr
     assert not (tmp_path / "models").exists()
+
+
+def test_promotion_is_picked_up_by_the_next_extraction_in_a_running_process(tmp_path, monkeypatch):
+    """No restart: a long-lived process (a worker, a notebook) loads the newly promoted model on its
+    next extraction; removing CURRENT goes back to the shipped model."""
+    import shutil
+
+    from extraction.pipeline import get_labeller
+    from models.promoted import promote
+
+    monkeypatch.setenv("GONGKAI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("GONGKAI_MODEL_DIR", raising=False)
+    shipped = get_labeller("model").version
+    copy = tmp_path / "weights"
+    shutil.copytree(SHIPPED_WEIGHTS, copy)
+    cfg = json.loads((copy / "token_classifier.json").read_text("utf-8"))
+    cfg["version"] = "tc-copy-1"
+    (copy / "token_classifier.json").write_text(json.dumps(cfg), "utf-8")
+    target = promote(copy, "tc-copy-1")
+    assert target == tmp_path / "data" / "models" / "tc-copy-1"
+    assert get_labeller("model").version.startswith("tc-copy-1")
+    with pytest.raises(FileExistsError):
+        promote(copy, "tc-copy-1")
+    (tmp_path / "data" / "models" / "CURRENT").unlink()
+    assert get_labeller("model").version == shipped
