@@ -134,9 +134,22 @@ class _Builder:
         self.warnings: list[str] = []
         self.seen: set[tuple[str, str]] = set()
         self.index = 0  # of the span being fed
+        # grid (source table) of the label being read and of the current row: a number printed
+        # outside that grid, on a line of its own, is a cell pushed out of the table (converters do
+        # this), kept for the blank cell of the next row rather than appended to the current one
+        self.label_grid: int | None = None
+        self.current_grid: int | None = None
+        self.pushed_out: Token | None = None
+        self.pushed_out_row: RowReading | None = None
 
-    def start_row(self, row: RowReading) -> None:
+    def start_row(self, row: RowReading, grid: int | None = None) -> None:
         self.pending_group = None
+        self.current_grid = self.label_grid if grid is None else grid
+        if self.pushed_out is not None:
+            if self.pushed_out_row is None:
+                self.pushed_out_row = row
+            else:
+                self._drop_pushed_out()
         if row.span_range is None:
             row.span_range = (self.index, self.index)
         if (row.table, row.key) in self.seen:
@@ -151,7 +164,10 @@ class _Builder:
         self.index = index
         text = self.ld.text(span)
         tag = span.tag
+        if tag in (Tag.T2_ROW, Tag.T3_ROW, Tag.T3_GROUP):
+            self.label_grid = self.doc.segments[span.segment].table
         if tag is Tag.SECTION:
+            self._drop_pushed_out()
             self.table = {"2": "t2", "3": "t3", "4": "t4"}.get(span.key or "")
             self.current = self.pending_group = None
         elif tag in (Tag.T2_ARTICLE, Tag.T2_COL):
@@ -184,9 +200,15 @@ class _Builder:
 
     def value(self, span: Span, text: str) -> None:
         token = _token(self.doc, span, text)
+        grid = self.doc.segments[span.segment].table
+        if (self.current is not None and self.current_grid is not None and grid is None
+                and token.status is CellStatus.number and self.current.table == self.table):
+            self._drop_pushed_out()
+            self.pushed_out, self.pushed_out_row = token, None
+            return
         if self.table == "t4":
             if not self.current or self.current.table != "t4":
-                self.start_row(RowReading(table="t4", key="t4", label="", fields=T.T4_FIELDS_IN_ORDER))
+                self.start_row(RowReading(table="t4", key="t4", label="", fields=T.T4_FIELDS_IN_ORDER), grid)
             if self.current:
                 self._add(token)
             return
@@ -198,8 +220,17 @@ class _Builder:
         elif token.status is CellStatus.number:
             self.warnings.append(f"value {token.raw!r} on line {token.provenance.line} belongs to no row")
 
+    def _drop_pushed_out(self) -> None:
+        if self.pushed_out is not None:
+            tok = self.pushed_out
+            self.warnings.append(f"value {tok.raw!r} on line {tok.provenance.line} belongs to no row")
+        self.pushed_out = self.pushed_out_row = None
+
     def _add(self, token: Token) -> None:
         assert self.current is not None
+        if (token.status is CellStatus.blank and self.pushed_out is not None
+                and self.pushed_out_row is self.current):
+            token, self.pushed_out, self.pushed_out_row = self.pushed_out, None, None
         self.current.tokens.append(token)
         first = self.current.span_range[0] if self.current.span_range else self.index
         self.current.span_range = (first, self.index)
@@ -221,6 +252,20 @@ def _meta(labelled: LabelledDocument) -> tuple[str | None, int | None, str | Non
     return org or None, year, title
 
 
+def _without_label_lines(tokens: list[Token]) -> list[Token]:
+    """A row printed over two grid lines (its label wrapped, the numbers beside one part of it):
+    the empty cells beside the other part are that line's, not the row's."""
+    lines: dict[tuple[int, int], list[Token]] = {}
+    for t in tokens:
+        lines.setdefault((t.provenance.page, t.provenance.line), []).append(t)
+    if len(lines) < 2:
+        return tokens
+    blank_lines = {k for k, ts in lines.items() if all(t.status is CellStatus.blank for t in ts)}
+    if not blank_lines or len(blank_lines) == len(lines):
+        return tokens
+    return [t for t in tokens if (t.provenance.page, t.provenance.line) not in blank_lines]
+
+
 def assemble(labelled: LabelledDocument) -> Assembled:
     builder = _Builder(labelled)
     sections: list[int] = []
@@ -228,7 +273,10 @@ def assemble(labelled: LabelledDocument) -> Assembled:
         if span.tag is Tag.SECTION and span.key and int(span.key) not in sections:
             sections.append(int(span.key))
         builder.feed(span, index)
+    builder._drop_pushed_out()
     org, year, title = _meta(labelled)
+    for row in builder.rows:
+        row.tokens = _without_label_lines(row.tokens)
     rows = [r for r in builder.rows if r.tokens]
     return Assembled(source_kind=labelled.document.source_kind, org=org, year=year, title=title, rows=rows,
                      sections=sections, warnings=builder.warnings)

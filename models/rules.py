@@ -14,7 +14,7 @@ from extraction import template as T
 from extraction.digitlike import as_digits, ocr_source
 from extraction.document import Document
 from extraction.textnorm import (
-    NUMBER_RE, heal_phrases, PAGE_NUMBER_RE, SLASH_TOKENS, core, lcs, nfkc, prefix_match, split_enumerator, squash_spaces,
+    NUMBER_RE, ORG_PHRASES, heal_phrases, PAGE_NUMBER_RE, SLASH_TOKENS, core, lcs, nfkc, prefix_match, split_enumerator, squash_spaces,
 )
 from models.base import LabelledDocument, Span
 from models.labels import Tag
@@ -26,6 +26,9 @@ PERIOD_RE = re.compile(r"(?:统计期限|统计时限|数据统计)[^。]{0,12}?
 ORG_SUFFIX_RE = re.compile(r"(人民政府|办公室|办公厅|局|委员会|委|厅|署|中心|管委会|办事处|政府|院|所|站|队|处|会)$")
 CHROME_PREFIX_RE = re.compile(r"^\s*(?:#+|标题\s*[:：]|[*•·]+)\s*")
 PUBLISHER_RE = re.compile(r"(?:发布机构|发文机关|来源)\s*[:：]\s*(\S+)")
+# the column names a VLM or converter puts over a table it could not read a header for
+GENERIC_HEADER_RE = re.compile(r"^\s*(?:数据|列|栏|字段|项|Column|Col|C)\s*\d{1,2}\s*$", re.IGNORECASE)
+GENERIC_LABEL_WORDS = ("项目", "类别", "名称", "指标", "内容")
 
 T3_ROW_CORES = [(r.key, core(r.label), tuple(core(a) for a in r.aliases), r.enumerator) for r in T.T3_ROW_TEMPLATES]
 T3_GROUP_CORES = [(k, core(g.label), g.enumerator) for k, g in T.T3_GROUPS.items()]
@@ -114,7 +117,12 @@ class _State:
     def feed(self, seg_ids: list[int]) -> None:
         texts = [self.doc.segments[i].text for i in seg_ids]
         line_text = " ".join(texts)
-        if all(PAGE_NUMBER_RE.match(t) for t in texts):
+        printed = [t for t in texts if t.strip()]  # a footer row of a grid keeps its empty cells
+        if printed and all(PAGE_NUMBER_RE.match(t) for t in printed):
+            for i in seg_ids:
+                self.whole(i, Tag.NOISE)
+            return
+        if self.section in (2, 3, 4) and self.header_row(printed):
             for i in seg_ids:
                 self.whole(i, Tag.NOISE)
             return
@@ -138,6 +146,23 @@ class _State:
                 self.whole(i, Tag.NARRATIVE)
             if self.section == 1:
                 self.period_year(seg_ids)
+
+    def header_row(self, texts: list[str]) -> bool:
+        """A column-header row that names no canonical row: generic names (`数据1…数据6`, `列1…`)
+        anywhere in a table, or, once table 3's rows have begun, a header row pasted over them (its
+        `其他` / `总计` are column names there, not the rows of that name)."""
+        if len(texts) < 3 or any(NUMBER_RE.fullmatch(nfkc(t).strip()) for t in texts):
+            return False
+        generic = sum(1 for t in texts if GENERIC_HEADER_RE.match(nfkc(t)))
+        if generic >= 2 and all(GENERIC_HEADER_RE.match(nfkc(t)) or core(t) in GENERIC_LABEL_WORDS
+                                or best_col(core(t)) or best_full_match(core(t), T4_COL_CORES)[1] >= 0.75
+                                for t in texts):
+            return True
+        if self.section != 3 or self.t3_pointer < 0:
+            return False
+        return all(best_col(core(t)) or best_full_match(core(t), T4_COL_CORES)[1] >= 0.75
+                   or best_full_match(core(t), T4_GROUP_CORES)[1] >= 0.75
+                   or any(core(w) in core(t) for w in (*T.T3_HEADER_WORDS, *T.T4_HEADER_WORDS)) for t in texts)
 
     def implicit_section(self, line_text: str) -> None:
         """Tables whose heading was dropped still announce themselves by their own wording."""
@@ -179,7 +204,7 @@ class _State:
             if pub and ORG_SUFFIX_RE.search(pub.group(1)):
                 self.add(i, pub.start(1), pub.end(1), Tag.ORG, score=0.6)
                 continue
-            c = core(norm)
+            c = core(heal_phrases(norm, ORG_PHRASES))
             if 3 <= len(c) <= 24 and ORG_SUFFIX_RE.search(c) and not YEAR_RE.search(norm):
                 self.add(i, 0, len(text), Tag.ORG, score=0.7)
                 continue
