@@ -58,8 +58,9 @@ def pieces(text: str) -> list[Piece]:
     norm = nfkc(text)
     for m in NUMBER_RE.finditer(norm):
         after = norm[m.end():m.end() + 4]
-        if m.group(2) is None and re.match(r"[.、．,，]\s*[^\d\s]", after) and len(m.group(1)) <= 2:
-            continue  # an enumerator like "3." before a label
+        if m.group(2) is None and len(m.group(1)) <= 2 and (
+                re.match(r"[.、．,，]\s*[^\d\s]", after) or re.fullmatch(r"[.、．]\s*", norm[m.end():])):
+            continue  # an enumerator like "3." before a label, or alone in its cell with the label on the next line
         if m.start() > pos:
             out.append(Piece(pos, m.start(), text[pos:m.start()], False))
         out.append(Piece(m.start(), m.end(), text[m.start():m.end()], True))
