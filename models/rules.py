@@ -100,6 +100,7 @@ class _State:
     t3_group_open: str | None = None
     t2_seen: bool = False
     t4_values: int = 0
+    prev_text: str = ""  # the previous line, to tell a heading from prose broken over lines
 
     # -- helpers ---------------------------------------------------------------------------
     def add(self, seg: int, start: int, end: int, tag: Tag, key: str | None = None, score: float = 1.0) -> None:
@@ -127,7 +128,9 @@ class _State:
             for i in seg_ids:
                 self.whole(i, Tag.NOISE)
             return
-        number = detect_section(line_text)
+        continues_prose = bool(re.search(r"\d$", self.prev_text) and re.match(r"\s*[年月日件条个项次人万%]", line_text))
+        self.prev_text = line_text.strip()
+        number = None if continues_prose else detect_section(line_text)  # "202" / "3" / "年主动公开…" is prose
         if number is not None and not (number == 4 and self.section == 3 and not self.t3_done and "复议" not in line_text):
             self.section = number
             for i in seg_ids:
