@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from extraction import template as T
-from extraction.digitlike import LOOKALIKE_PROB, as_digits, ocr_source
+from extraction.digitlike import LOOKALIKE_PROB, as_digits, reads_lookalikes
 from extraction.document import Document, SourceKind
 from extraction.result import CellStatus, Provenance
 from extraction.textnorm import ORG_PHRASES, SLASH_TOKENS, heal_phrases, nfkc, parse_number, squash_spaces
@@ -97,7 +97,7 @@ def _token(doc: Document, span: Span, text: str) -> Token:
     if nfkc(raw) in SLASH_TOKENS:
         return Token(raw=raw, status=CellStatus.slash, provenance=prov)
     value = parse_number(raw)
-    lookalike = as_digits(raw) if value is None and ocr_source(doc.source_kind) else None
+    lookalike = as_digits(raw) if value is None and reads_lookalikes(doc.source_kind, seg, raw) else None
     if lookalike is not None:  # "O" read for 0: a guess, with the usual digit confusions beside it
         readings = [Reading(value=v, prob=p * LOOKALIKE_PROB / OCR_TEXT_PRIMARY)
                     for v, p in confusion_readings(lookalike, int(lookalike))]
@@ -217,6 +217,8 @@ class _Builder:
                 self._add(token)
             return
         if self.pending_group is not None and self.table == "t3":
+            if token.status is CellStatus.blank:
+                return  # the empty cells beside a group heading (a grid row of its own) make no merged row
             group = self.pending_group
             self.start_row(group)
         if self.current is not None and self.current.table == self.table:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from extraction import template as T
-from extraction.digitlike import as_digits, ocr_source
+from extraction.digitlike import as_digits, reads_lookalikes
 from extraction.document import Document
 from extraction.textnorm import (
     NUMBER_RE, ORG_PHRASES, heal_phrases, PAGE_NUMBER_RE, SLASH_TOKENS, core, lcs, nfkc, prefix_match, split_enumerator, squash_spaces,
@@ -256,7 +256,7 @@ class _State:
                 self.add(i, 0, 0, Tag.VALUE)
                 continue
             for p in pieces(self.doc.segments[i].text):
-                if p.is_number or (self.t2_seen and self.digit_like(p)):
+                if p.is_number or (self.t2_seen and self.digit_like(i, p)):
                     self.add(i, p.start, p.end, Tag.VALUE)
                     continue
                 c = core(p.text)
@@ -277,9 +277,9 @@ class _State:
                     continue
                 self.add(i, p.start, p.end, Tag.NARRATIVE if len(c) > NARRATIVE_MIN else Tag.NOISE)
 
-    def digit_like(self, p: Piece) -> bool:
+    def digit_like(self, seg: int, p: Piece) -> bool:
         """`O` alone in a cell of an OCR'd table is a zero (see extraction.digitlike)."""
-        return ocr_source(self.doc.source_kind) and as_digits(p.text) is not None
+        return reads_lookalikes(self.doc.source_kind, self.doc.segments[seg], p.text) and as_digits(p.text) is not None
 
     def slash_or_noise(self, seg: int, p: Piece) -> None:
         tag = Tag.VALUE if nfkc(p.text).strip() in SLASH_TOKENS else Tag.NOISE
@@ -293,7 +293,7 @@ class _State:
                 continue
             for p in pieces(self.doc.segments[i].text):
                 started = self.t3_pointer >= 0 or self.t3_group_open
-                if p.is_number or (started and self.digit_like(p)):
+                if p.is_number or (started and self.digit_like(i, p)):
                     self.add(i, p.start, p.end, Tag.VALUE if started else Tag.NOISE)
                     continue
                 if not core(p.text):
@@ -358,7 +358,7 @@ class _State:
     def table4(self, seg_ids: list[int]) -> None:
         for i in seg_ids:
             text = self.doc.segments[i].text
-            ps = [p if p.is_number or not self.digit_like(p) else Piece(p.start, p.end, p.text, True)
+            ps = [p if p.is_number or not self.digit_like(i, p) else Piece(p.start, p.end, p.text, True)
                   for p in pieces(text)]
             residue = "".join(p.text for p in ps if not p.is_number)
             numeric_only = not core(residue) and any(p.is_number for p in ps)
