@@ -262,6 +262,10 @@ def reconcile(asm: Assembled, mode: str = "full") -> Outcome:
     return Outcome(cells, violations, corrections, merged_out, warnings)
 
 
+T2_STOCK_REPEALED = 0.5  # nats: as many repealed this year as are in force
+T2_STOCK_YEARS = 8.0  # in force ≈ this many years of issuance (a weak prior: squashed rows only need a tie-break)
+T2_STOCK_WEIGHT = 0.5  # nats per squared log-ratio off it
+T2_NEAR_TIE = 0.75  # nats: table-2 readings this close to the best are candidates
 STYLE_BONUS = 2.5  # nats: a document squashes (or collapses) all its rows alike
 IMPLAUSIBLE = 3.0  # nats: fewer documents in force than issued this year
 
@@ -283,11 +287,16 @@ def _table2(asm: Assembled, cells: dict[str, Cell], warnings: list[str], styles:
                     c += IMPLAUSIBLE
                 if repealed and repealed in (issued, in_force):  # equal non-zero counts are rare
                     c += 1.0
+                if repealed and in_force and repealed >= in_force:  # repealing the whole stock is rarer
+                    c += T2_STOCK_REPEALED
+                if issued and in_force and in_force >= issued:  # documents stay in force for some years
+                    c += T2_STOCK_WEIGHT * (math.log(in_force / issued) - math.log(T2_STOCK_YEARS)) ** 2
             return c
 
         costs = [cost(a) for a in aligns]
         low = min(costs)
-        ties = [a for a, c in zip(aligns, costs) if c <= low + 1e-9]
+        # readings about as likely as the best stay candidates; the likeliest is the value
+        ties = [a for a, c in sorted(zip(aligns, costs), key=lambda ac: ac[1]) if c <= low + T2_NEAR_TIE]
         best = ties[0]
         if best.how not in ("exact",):
             warnings.append(f"t2.{row.key}: {len(row.tokens)} tokens for {len(row.fields)} cells, read as {best.how}")
@@ -296,7 +305,7 @@ def _table2(asm: Assembled, cells: dict[str, Cell], warnings: list[str], styles:
             options = {_cell_from(row, a.cells[i], a.how, {}, f).value for a in ties}
             if len(options) > 1:
                 cell.candidates = sorted(v for v in options if v is not None)
-                cell.value = None
+                cell.certain = False
             if f in T.DECIMAL_FIELDS and isinstance(cell.value, int):
                 cell.value = float(cell.value)
             cells[f] = cell

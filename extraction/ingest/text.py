@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from extraction import template as T
 from extraction.document import Document, Segment, SourceKind
 from extraction.ingest.decode import decode_text
 from extraction.textnorm import SLASH_TOKENS, nfkc, parse_number
@@ -25,6 +26,35 @@ _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _PIPE_RULE = re.compile(r"^\s*\|?(?:\s*:?-{2,}:?\s*\|)+\s*(?::?-{2,}:?\s*)?$")
 _HTML_TABLE_OPEN = re.compile(r"<table\b", re.IGNORECASE)
 _HTML_TABLE_CLOSE = re.compile(r"</table\s*>", re.IGNORECASE)
+
+# A squashed page: a crawler that joined the whole report into one line, each table row's cells run
+# together with its label (`…申请数量801000081`, `规章 000行政规范性文件693665`). Such a line is cut
+# back into the lines the template prints — before every heading, enumerator and table-2 row label,
+# and between a label and its run of digits — so each row reads as in a one-cell-per-line export.
+SQUASHED_MIN_CHARS = 400
+_SQUASH_ANCHORS = re.compile(
+    "|".join([
+        r"[一二三四五六七]\s*、(?=\s*[\u4e00-\u9fff])",  # 一、… headings and table-3 rows
+        r"[(（]\s*[一二三四五六七]\s*[)）](?=\s*[\u4e00-\u9fff])",  # （一）…
+        r"(?<![.．])[1-9]\s*[.．、](?=\s*[\u4e00-\u9fff])",  # 1.… (also glued to the digits before it)
+        r"第二十条",
+        r"行政复议\s*行政诉讼",  # table 4's header, also after a misprinted heading
+        "|".join(T.T2_ROW_LABELS),
+    ]))
+_SECTION_TITLE = re.compile("|".join(re.escape(t) for t in T.SECTION_TITLES.values()))  # cut after it too
+_DIGITS_AFTER_TEXT = re.compile(r"(?<=[\u4e00-\u9fff）)])\s*(?=\d)|(?<=\d)(?=\s*[\u4e00-\u9fff（(])")
+
+
+def squashed_cuts(line: str) -> list[tuple[int, int]]:
+    """Character ranges of the pseudo-lines of a squashed page, or the whole line when it is not one."""
+    if len(line) < SQUASHED_MIN_CHARS or sum(1 for _ in _SQUASH_ANCHORS.finditer(line)) < 12:
+        return [(0, len(line))]
+    cuts = {0, len(line)}
+    cuts.update(m.start() for m in _SQUASH_ANCHORS.finditer(line))
+    cuts.update(m.end() for m in _DIGITS_AFTER_TEXT.finditer(line))
+    cuts.update(m.end() for m in _SECTION_TITLE.finditer(line))
+    bounds = sorted(cuts)
+    return [(a, b) for a, b in zip(bounds, bounds[1:]) if line[a:b].strip()]
 
 
 def split_cells(line: str) -> list[tuple[int, int]]:
@@ -175,10 +205,12 @@ def read_text(data: bytes | str, name: str = "", *, source_kind: SourceKind = So
             tables += 1
             continue
         masked = blank_markup(line)
-        cells = split_cells(masked)
-        if cells:
-            for a, b in cells:
-                segments.append(Segment(text=masked[a:b], line=line_no, span=(start + a, start + b)))
-            line_no += 1
+        for lo, hi in squashed_cuts(masked):
+            cells = split_cells(masked[lo:hi])
+            if cells:
+                for a, b in cells:
+                    segments.append(Segment(text=masked[lo + a:lo + b], line=line_no,
+                                            span=(start + lo + a, start + lo + b)))
+                line_no += 1
         i += 1
     return Document(source_kind=source_kind, name=name, segments=segments)
