@@ -145,6 +145,8 @@ class _Builder:
         self.current_grid: int | None = None
         self.pushed_out: Token | None = None
         self.pushed_out_row: RowReading | None = None
+        self.has_grids = any(seg.table is not None for seg in self.doc.segments)
+        self.outside: set[int] = set()  # ids of tokens read outside any grid, in a document with grids
 
     def start_row(self, row: RowReading, grid: int | None = None) -> None:
         self.pending_group = None
@@ -210,6 +212,8 @@ class _Builder:
             self._drop_pushed_out()
             self.pushed_out, self.pushed_out_row = token, None
             return
+        if grid is None and self.has_grids:
+            self.outside.add(id(token))
         if self.table == "t4":
             if not self.current or self.current.table != "t4":
                 self.start_row(RowReading(table="t4", key="t4", label="", fields=T.T4_FIELDS_IN_ORDER), grid)
@@ -297,6 +301,18 @@ def _without_label_lines(tokens: list[Token]) -> list[Token]:
     return [t for t in tokens if (t.provenance.page, t.provenance.line) not in blank_lines]
 
 
+def _into_its_blank(tokens: list[Token], cells: int, outside: set[int]) -> list[Token]:
+    """A row whose first number was printed above its grid (pushed out of the table by a converter)
+    and whose grid holds one token too many for that with an empty cell: the number is that cell's."""
+    if len(tokens) != cells + 1 or id(tokens[0]) not in outside or any(id(t) in outside for t in tokens[1:]):
+        return tokens
+    rest = tokens[1:]
+    blank = next((i for i, t in enumerate(rest) if t.status is CellStatus.blank), None)
+    if blank is None:
+        return tokens
+    return rest[:blank] + [tokens[0]] + rest[blank + 1:]
+
+
 def assemble(labelled: LabelledDocument) -> Assembled:
     builder = _Builder(labelled)
     sections: list[int] = []
@@ -307,7 +323,7 @@ def assemble(labelled: LabelledDocument) -> Assembled:
     builder._drop_pushed_out()
     org, year, title = _meta(labelled)
     for row in builder.rows + builder.duplicates:
-        row.tokens = _without_label_lines(row.tokens)
+        row.tokens = _into_its_blank(_without_label_lines(row.tokens), len(row.fields), builder.outside)
     rows = builder.finish()
     return Assembled(source_kind=labelled.document.source_kind, org=org, year=year, title=title, rows=rows,
                      sections=sections, warnings=builder.warnings, set_aside=builder.set_aside)

@@ -356,8 +356,13 @@ class _State:
 
     # -- table 4 -------------------------------------------------------------------------------
     def table4(self, seg_ids: list[int]) -> None:
+        numbers_beside = any(p.is_number for i in seg_ids for p in pieces(self.doc.segments[i].text))
         for i in seg_ids:
             text = self.doc.segments[i].text
+            if not text.strip():
+                if numbers_beside:
+                    self.add(i, 0, 0, Tag.VALUE)  # a printed blank cell among the row's numbers (grids)
+                continue
             ps = [p if p.is_number or not self.digit_like(i, p) else Piece(p.start, p.end, p.text, True)
                   for p in pieces(text)]
             residue = "".join(p.text for p in ps if not p.is_number)

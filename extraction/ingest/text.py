@@ -107,13 +107,16 @@ class _Grid:
         width = max((len(r) for r in self.texts), default=0)
         # a column is a value column when some row holds a number (or `/`, `-`) in it; in a grid
         # without any number (its only value pushed out of it), every headed column after the first
-        self.value_cols = {j for r in self.texts for j, t in enumerate(r) if t and _is_value(t)} or {
+        # (and those between two such: a value column whose only value was pushed out of the grid)
+        numbered = {j for r in self.texts for j, t in enumerate(r) if t and _is_value(t)}
+        self.value_cols = set(range(min(numbered), max(numbered) + 1)) if numbered else {
             j for r in self.texts for j, t in enumerate(r) if t and j > 0}
         self.width = width
 
     def merged(self, r: int) -> list[tuple[int, int]]:
-        """Runs [j, k) of row r that print one merged cell: equal neighbouring text cells, or equal
-        numbers spread over exactly the columns a merged header cell above them spans."""
+        """Runs [j, k) of row r that print one merged cell: equal neighbouring text cells, or a number
+        repeated over (or printed once, the rest left empty, in) exactly the columns a merged header
+        cell above it spans."""
         row = self.texts[r]
         runs: list[tuple[int, int]] = []
         j = 0
@@ -125,8 +128,20 @@ class _Grid:
             j = k
         header = next((self.texts[q] for q in range(r - 1, -1, -1)
                        if not any(t and _is_value(t) for t in self.texts[q])), None)
-        out = []
+        out: list[tuple[int, int]] = []
         for j, k in runs:
+            if out and j < out[-1][1]:
+                continue  # inside a merged cell already read
+            if header is not None and row[j] and _is_value(row[j]) and k == j + 1:
+                # a value printed once in a merged cell, the cells it spans left empty
+                while (k < len(row) and not row[k] and len(header) > k and header[j]
+                       and header[k] in (header[j], "") and not _is_value(header[j])):
+                    k += 1  # the header cell repeated over its span (Docling) or printed once (Marker)
+                if k > j + 1 and (j == 0 or header[j - 1] != header[j]) and (
+                        k == len(header) or header[k] != header[j]):
+                    out.append((j, k))
+                    continue
+                k = j + 1
             if k - j > 1 and row[j] and _is_value(row[j]):
                 spanned = header is not None and len(header) >= k and header[j] and all(
                     header[i] == header[j] for i in range(j, k)) and (k == len(header) or header[k] != header[j]) and (

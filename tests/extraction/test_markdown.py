@@ -227,3 +227,23 @@ def test_markup_is_blanked_in_place():
         a, b = seg.span
         assert text[a:b].replace("*", " ").replace("<br>", "    ").strip() == seg.text.strip()
     assert [s.text for s in doc.segments if s.table is not None] == ["（七）总计", "第一行    第二行", "10"]
+
+
+def test_a_value_printed_once_in_a_merged_cell_is_one_cell():
+    text = ("# 某某局2023年政府信息公开工作年度报告\n\n## 二、主动公开政府信息情况\n\n"
+            "| 第二十条第（六）项 |  |  |  |\n|---|---|---|---|\n| 信息内容 | 本年处理决定数量 |  |  |\n"
+            "| 行政处罚 | 33 |  |  |\n| 行政强制 | 0 |  |  |\n| 第二十条第（一）项 |  |  |  |\n"
+            "| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |\n| 规章 | 0 |  | 0 |\n")
+    rows, asm = _rows(text)
+    assert rows["punishment"] == ["33"] and rows["coercion"] == ["0"]
+    assert rows["rules"] == ["0", "", "0"]  # under three headers an empty cell is a printed blank
+    assert not asm.warnings
+
+
+def test_table4_value_pushed_out_above_its_grid():
+    o = " | ".join(["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 3)
+    text = ("# 某某局2023年政府信息公开工作年度报告\n\n## 四、政府信息公开行政复议、行政诉讼情况\n\n5\n\n"
+            f"| 行政复议 | 行政诉讼 |\n|---|---|\n| {o} |\n"
+            "| 1 | 0 | 3 | 1 |  | 1 | 1 | 0 | 0 | 2 | 0 | 0 | 0 | 0 | 0 |\n")
+    rows, _ = _rows(text)
+    assert rows["t4"] == ["1", "0", "3", "1", "5", "1", "1", "0", "0", "2", "0", "0", "0", "0", "0"]
