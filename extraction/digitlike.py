@@ -2,8 +2,9 @@
 
 Only for OCR sources, and for the cells of a grid (a Markdown or HTML table: OCR/VLM output
 often arrives as Markdown, a digital kind): in a table cell that holds nothing else, `O` is a
-zero the recogniser misread — a digital source that prints `O` in its running text means a letter. The labeller counts such a cell as a
-value and the assembler reads it as the digits, uncertain, so the 勾稽关系 can still overrule it.
+zero the recogniser misread — a digital source that prints `O` in its running text means a
+letter. The labeller counts such a cell as a value and the assembler reads it as the digits,
+uncertain, so the 勾稽关系 can still overrule it.
 """
 from __future__ import annotations
 

@@ -247,3 +247,21 @@ def test_table4_value_pushed_out_above_its_grid():
             "| 1 | 0 | 3 | 1 |  | 1 | 1 | 0 | 0 | 2 | 0 | 0 | 0 | 0 | 0 |\n")
     rows, _ = _rows(text)
     assert rows["t4"] == ["1", "0", "3", "1", "5", "1", "1", "0", "0", "2", "0", "0", "0", "0", "0"]
+
+
+def test_a_lookalike_letter_alone_in_a_grid_cell_is_an_uncertain_digit():
+    text = _table3("| （四）无法提供 1.本机关不掌握相关政府信息 | 5 | O | 0 | 0 | 0 | 0 | 5 |", upto=12)
+    asm = assemble(RuleLabeller().label(read_text(text)))
+    row = next(r for r in asm.rows if r.key == "unable.not_held")
+    assert [t.raw for t in row.tokens] == ["5", "O", "0", "0", "0", "0", "5"]
+    assert row.tokens[1].value == 0 and not row.tokens[1].certain
+    plain = assemble(RuleLabeller().label(read_text(text.replace("| ", "  ").replace(" |", "  "))))
+    row = next(r for r in plain.rows if r.key == "unable.not_held")
+    assert "O" not in [t.raw for t in row.tokens]  # outside a grid a digital text's `O` is a letter
+
+
+def test_a_group_heading_row_with_empty_cells_is_no_merged_row():
+    text = _table3("| 三、本年度办理结果 | | | | | | | |", "| （一）予以公开 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |", upto=2)
+    rows, _ = _rows(text)
+    assert "results" not in rows
+    assert rows["granted"] == ["1", "0", "0", "0", "0", "0", "1"]
