@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 from extraction import template as T
 from extraction.digitlike import LOOKALIKE_PROB, as_digits, reads_lookalikes
 from extraction.document import Document, SourceKind
-from extraction.result import CellStatus, Provenance
+from extraction.narrative import narrative_figures
+from extraction.result import CellStatus, NarrativeFigure, Provenance
 from extraction.textnorm import ORG_PHRASES, SLASH_TOKENS, heal_phrases, nfkc, parse_number, squash_spaces
 from models.base import LabelledDocument, Span
 from models.labels import Tag
@@ -80,6 +81,7 @@ class Assembled(BaseModel):
     rows: list[RowReading]
     sections: list[int] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    narrative: list[NarrativeFigure] = Field(default_factory=list, description="figures the prose states")
     set_aside: list[RowReading] = Field(
         default_factory=list, description="second printings of a row that fitted worse than the one kept")
 
@@ -326,4 +328,5 @@ def assemble(labelled: LabelledDocument) -> Assembled:
         row.tokens = _into_its_blank(_without_label_lines(row.tokens), len(row.fields), builder.outside)
     rows = builder.finish()
     return Assembled(source_kind=labelled.document.source_kind, org=org, year=year, title=title, rows=rows,
-                     sections=sections, warnings=builder.warnings, set_aside=builder.set_aside)
+                     sections=sections, warnings=builder.warnings, set_aside=builder.set_aside,
+                     narrative=narrative_figures(labelled))

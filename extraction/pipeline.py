@@ -106,6 +106,7 @@ def extract_document(doc: Document, *, labeller: str | Labeller = DEFAULT_LABELL
         violations=outcome.violations,
         corrections=outcome.corrections,
         merged_rows=outcome.merged_rows,
+        narrative=outcome.narrative,
         warnings=warnings,
         confidence=round(doc_conf, 4),
         needs_review=needs_review,

@@ -78,6 +78,18 @@ class MergedRow(BaseModel):
     values: dict[str, int | float | None] = Field(description="column -> printed value")
 
 
+class NarrativeFigure(BaseModel):
+    """A table figure the report states in its own words ("予以公开22件"), checked against the table."""
+
+    key: str = Field(description="what is stated: new_received, granted, review, …")
+    fields: list[str] = Field(description="the table fields whose sum the figure states")
+    value: int
+    phrase: str = Field(description="the words as printed, number included")
+    provenance: Provenance | None = None
+    table_value: int | float | None = Field(None, description="the sum of `fields` as extracted; None if unknown")
+    agrees: bool | None = Field(None, description="False: the text contradicts the table (a finding)")
+
+
 class Meta(BaseModel):
     org: str | None = None
     year: int | None = None
@@ -91,6 +103,8 @@ class ExtractionResult(BaseModel):
     violations: list[Violation] = Field(default_factory=list)
     corrections: list[Correction] = Field(default_factory=list)
     merged_rows: list[MergedRow] = Field(default_factory=list)
+    narrative: list[NarrativeFigure] = Field(
+        default_factory=list, description="figures the report's prose states, used as evidence and checked")
     warnings: list[str] = Field(default_factory=list)
     confidence: float = 0.0
     needs_review: bool = True
