@@ -287,6 +287,11 @@ class _State:
 
     # -- table 3 -------------------------------------------------------------------------------
     def table3(self, seg_ids: list[int]) -> None:
+        # in a grid row, the row's label is its last label cell: the cells before it hold the
+        # group labels, also a fragment of a group label split over rows (`（六）` / `其他` / `处理`)
+        labels = [i for i in seg_ids if self.doc.segments[i].table is not None
+                  and len(core(re.sub(r"\d", "", self.doc.segments[i].text))) >= 2]
+        before_label = set(labels[:-1])
         for i in seg_ids:
             if not self.doc.segments[i].text.strip() and self.t3_pointer >= 0:
                 self.add(i, 0, 0, Tag.VALUE)  # a printed blank cell (HTML / grid sources)
@@ -299,17 +304,17 @@ class _State:
                 if not core(p.text):
                     self.slash_or_noise(i, p) if self.t3_pointer >= 0 else self.add(i, p.start, p.end, Tag.NOISE)
                     continue
-                self.t3_text(i, p)
+                self.t3_text(i, p, group_only=i in before_label)
 
-    def t3_text(self, seg: int, p: Piece) -> None:
+    def t3_text(self, seg: int, p: Piece, group_only: bool = False) -> None:
         parts = enumerated_parts(p)
         if len(parts) > 1:  # "三、本年度办理结果 (一)予以公开" on one line: a group label, then a row's
             for part in parts:
-                self.t3_text(seg, part)
+                self.t3_text(seg, part, group_only)
             return
         enum, rest = split_enumerator(p.text)
         c = core(rest)
-        row = self.match_t3_row(c, enum)
+        row = None if group_only else self.match_t3_row(c, enum)
         group = self.match_t3_group(c, enum)
         if row and (not group or row[1] >= group[1]):
             key, score, idx = row
