@@ -79,12 +79,12 @@ def _cell_from(row: RowReading, src: CellSource, how: str, reading_choice: dict[
 class _Problem:
     """The MILP for tables 3 and 4 of one document."""
 
-    def __init__(self, rows: list[RowReading], narrative: list[NarrativeFigure] = ()):
+    def __init__(self, rows: list[RowReading], narrative: list[NarrativeFigure] = (), allow_unread: bool = False):
         self.rows = rows
         self.m = Model()
         read = [row_alignments(row) for row in rows]
         self.ambiguous_row = [len(a) > 1 for a in read]  # the row's own readings disagree
-        self.aligns = [a + [unread(len(row.fields))] for a, row in zip(read, rows)]
+        self.aligns = [a + [unread(len(row.fields))] for a, row in zip(read, rows)] if allow_unread else read
         values = [r.value for row in rows for t in row.tokens for r in t.readings if r.value <= MAX_COUNT]
         values += [c.value for aligns in self.aligns for a in aligns for c in a.cells if c.kind == "const"]
         self.U = float(max([100.0] + [2 * v + 10 for v in values]))
@@ -241,7 +241,13 @@ def reconcile(asm: Assembled, mode: str = "full") -> Outcome:
         return _unreconciled(asm, cells, rows, warnings)
     prob = _Problem(rows, asm.narrative)
     res = prob.m.solve()
-    if res is None:  # the model is always feasible (every row may be unread): only a time-out lands here
+    if res is None:
+        # readings that contradict each other: the same model with every row allowed to be unread is
+        # always feasible. It is a fallback, not the default: its big-M rows make a normal document's
+        # solve ~100x slower.
+        prob = _Problem(rows, asm.narrative, allow_unread=True)
+        res = prob.m.solve()
+    if res is None:  # only a time-out lands here
         warnings.append("the reconciler ran out of time; readings are reported as read, unverified")
         _table2(asm, cells, warnings, set())
         return _unreconciled(asm, cells, rows, warnings)
