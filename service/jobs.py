@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
+from extraction import progress
 from extraction.ingest import limits as engine_limits
 from extraction.pipeline import ExtractionError
 from extraction.result import ExtractionResult
@@ -69,9 +70,9 @@ def _child(conn: Connection, lifeline: Connection, extractor: str, data: bytes, 
         limit = mem_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     engine_limits.use_limits(limits)
-    engine_limits.on_page(lambda done, total: conn.send(("progress", done, total)))
     try:
-        result = _load(extractor)(data, name, labeller=labeller)
+        with progress.on_page(lambda done, total: conn.send(("progress", done, total))):
+            result = _load(extractor)(data, name, labeller=labeller)
         conn.send(("ok", result.model_dump_json()))
     except ExtractionError as exc:
         conn.send(("extraction_error", str(exc) or exc.__class__.__name__))
@@ -95,11 +96,11 @@ def _context(extractor: str) -> mp.context.BaseContext:
 
 
 def isolated_extract(data: bytes, name: str, settings: Settings, timeout_s: float | None = None, *,
-                     on_progress: Callable[[int, int], None] | None = None,
+                     on_page: Callable[[int, int], None] | None = None,
                      heartbeat: Callable[[], bool] | None = None) -> ExtractionResult:
     """Run the configured extractor on `data` in a child process.
 
-    `on_progress(pages_done, pages_total)` is called as pages are read; `heartbeat()` is asked at
+    `on_page(pages_done, pages_total)` hears of each page the child has read (`extraction.progress`); `heartbeat()` is asked at
     least every third of the lease while the child works (False — the job is no longer ours — stops
     the child). Raises `ExtractionError` when the input is not a report, `JobFailure` otherwise."""
     timeout_s = timeout_s or settings.job_timeout_s
@@ -124,8 +125,8 @@ def isolated_extract(data: bytes, name: str, settings: Settings, timeout_s: floa
                 continue
             message = recv.recv()
             if message[0] == "progress":
-                if on_progress is not None:
-                    on_progress(message[1], message[2])
+                if on_page is not None:
+                    on_page(message[1], message[2])
                 continue
             kind, payload = message
             break
@@ -159,7 +160,7 @@ def run_job(job_id: str, settings: Settings, db: Database | None = None) -> str 
     try:
         with _Lease(db, job_id, attempt, settings.lease_s) as lease:
             data = BlobStore(settings.blob_dir).get(job.sha256)
-            result = isolated_extract(data, job.filename, settings, on_progress=lease.progress, heartbeat=lease.held)
+            result = isolated_extract(data, job.filename, settings, on_page=lease.progress, heartbeat=lease.held)
     except ExtractionError as exc:
         return _finish(db, job_id, attempt, t0, reason=f"not extractable: {exc}")
     except JobFailure as exc:

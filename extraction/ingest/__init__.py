@@ -5,8 +5,6 @@ by it, so both always agree on what a file is.
 """
 from __future__ import annotations
 
-import re
-
 from extraction.document import Document, SourceKind
 from extraction.ingest.decode import DecodeError, decode_text
 
@@ -19,8 +17,7 @@ PDF_MAGIC = b"%PDF"
 IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpeg", b"II*\x00": "tiff", b"MM\x00*": "tiff"}
 # archives, office files and other images we do not read: never mistaken for text
 FOREIGN_MAGIC = (b"PK\x03\x04", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!", b"GIF8", b"BM", b"\xd0\xcf\x11\xe0")
-_HTML_TAG = re.compile(r"<\s*(html|body|table|div|p|tr|td|article|span|head|meta|!doctype)\b", re.I)
-SNIFF_CHARS = 65536  # HTML is recognised by a tag in the first 64 K characters
+SNIFF_CHARS = 65536  # the prefix decoded to sniff
 
 
 def sniff_kind(data: bytes, name: str = "") -> str | None:
@@ -41,8 +38,12 @@ def sniff_kind(data: bytes, name: str = "") -> str | None:
         text = decode_text(data[:4 * SNIFF_CHARS] if len(data) > 4 * SNIFF_CHARS else data, partial=True)
     except DecodeError:
         return None
-    head_text = text[:SNIFF_CHARS]
-    if _HTML_TAG.search(head_text) or (name.lower().endswith((".html", ".htm")) and "<" in head_text):
+    lower = text[:2048].lstrip().lower()
+    if any(tag in lower for tag in ("<html", "<!doctype html", "<div", "<p", "<body", "<meta")):
+        return "html"
+    if "<table" in lower and lower.startswith("<"):
+        return "html"  # a bare table fragment; prose with tables inside is Markdown (read as text)
+    if name.lower().endswith((".html", ".htm")) and "<" in lower:
         return "html"
     return "txt"
 

@@ -7,7 +7,7 @@ import warnings
 from extraction.document import Document, Segment, SourceKind
 from extraction.ingest.layout import TableStitcher
 from extraction.ingest.limits import (
-    Deadline, ImageTooLargeError, current_limits, page_done, Limits, TooManyPagesError, UnreadableImageError,
+    Deadline, ImageTooLargeError, current_limits, Limits, TooManyPagesError, UnreadableImageError,
 )
 
 __all__ = ["read_images"]
@@ -20,6 +20,7 @@ def read_images(data: bytes, name: str = "", *, ocr=None, limits: Limits | None 
     from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
     from extraction.ingest.raster import ocr_page
+    from extraction.progress import page_read
 
     limits = limits or current_limits()
 
@@ -53,5 +54,5 @@ def read_images(data: bytes, name: str = "", *, ocr=None, limits: Limits | None 
             raise UnreadableImageError(f"page {i + 1} of the image is damaged: {e}") from e
         segments.extend(ocr_page(gray, i + 1, ocr, stitcher=stitcher,
                                  deadline=Deadline(limits.page_timeout_s, i + 1)))
-        page_done(i + 1, n)
+        page_read(i + 1, n)
     return Document(source_kind=SourceKind.image, name=name, pages=n, segments=segments)

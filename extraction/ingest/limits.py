@@ -9,13 +9,12 @@ could have named. `GONGKAI_MAX_*` variables override them for both (service/conf
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = [
     "Limits", "Deadline", "IngestError", "NotAPdfError", "EncryptedPdfError", "CorruptPdfError",
     "TooManyPagesError", "ImageTooLargeError", "UnreadableImageError", "PageTimeoutError", "TextTooLongError",
-    "DEFAULT_LIMITS", "current_limits", "use_limits", "on_page", "page_done",
+    "DEFAULT_LIMITS", "current_limits", "use_limits",
 ]
 
 
@@ -89,7 +88,6 @@ class Limits:
 
 DEFAULT_LIMITS = Limits()
 _current: list[Limits] = [DEFAULT_LIMITS]
-_page_hook: list[Callable[[int, int], None] | None] = [None]
 
 
 def current_limits() -> Limits:
@@ -100,16 +98,6 @@ def current_limits() -> Limits:
 def use_limits(limits: Limits) -> None:
     """Set this process's limits (the service's extraction child, with the service's settings)."""
     _current[0] = limits
-
-
-def on_page(hook: Callable[[int, int], None] | None) -> None:
-    """Call `hook(pages_done, pages_total)` as each page of a PDF or image has been read."""
-    _page_hook[0] = hook
-
-
-def page_done(done: int, total: int) -> None:
-    if _page_hook[0] is not None:
-        _page_hook[0](done, total)
 
 
 class Deadline:

@@ -2,8 +2,8 @@
 
 Markers in the bytes: FAKE:FAIL (not a report), FAKE:BUG (an unexpected exception), FAKE:CRASH (the process
 dies), FAKE:HANG (never returns), FAKE:SLEEP=<s>, FAKE:MEM (allocates without bound), FAKE:PAGES=<n> (reports
-reading n pages through the engine's page hook), FAKE:TRACE=<path> (appends a line to path when it completes: how
-many times a job's extraction ran to its end). A JSON body in the
+n pages read, as ingest does, pausing FAKE:SLEEP after each), FAKE:TRACE=<path> (appends a line to path when
+it completes: how many times a job's extraction ran to its end). A JSON body in the
 seeds' gold format is returned as the result; anything else gets deterministic values from its hash.
 """
 from __future__ import annotations
@@ -40,10 +40,12 @@ def extract(source: bytes | str | Path, name: str = "", *, labeller: str = "rule
         blocks = [bytearray(256 << 20) for _ in range(64)]  # 16 GiB: the memory limit stops it
         return blocks  # pragma: no cover
     if m := re.search(rb"FAKE:PAGES=(\d+)", data):
-        from extraction.ingest.limits import page_done
+        from extraction.progress import page_read
+        pause = re.search(rb"FAKE:SLEEP=([\d.]+)", data)
         for i in range(int(m.group(1))):
-            page_done(i + 1, int(m.group(1)))
-    if m := re.search(rb"FAKE:SLEEP=([\d.]+)", data):
+            page_read(i + 1, int(m.group(1)))
+            time.sleep(float(pause.group(1)) if pause else 0)
+    elif m := re.search(rb"FAKE:SLEEP=([\d.]+)", data):
         time.sleep(float(m.group(1)))
     if m := re.search(rb"FAKE:TRACE=(\S+)", data):
         with open(m.group(1).decode(), "a", encoding="utf-8") as fh:

@@ -169,7 +169,7 @@ def test_owner_password_only_pdf_is_extracted():
 def test_progress_is_reported_per_page(tmp_path):
     from service.jobs import isolated_extract
     seen: list[tuple[int, int]] = []
-    isolated_extract(b"paged report FAKE:PAGES=3", "p.txt", settings_for(tmp_path), on_progress=lambda d, t: seen.append((d, t)))
+    isolated_extract(b"paged report FAKE:PAGES=3", "p.txt", settings_for(tmp_path), on_page=lambda d, t: seen.append((d, t)))
     assert seen == [(1, 3), (2, 3), (3, 3)]
 
 

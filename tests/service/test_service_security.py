@@ -203,15 +203,15 @@ def test_no_export_cell_is_a_formula(client):
     assert ws.cell(2, header.index("org") + 1).data_type != "f"
 
 
-def test_cli_csv_is_neutralised_too():
+def test_single_result_csv_is_neutralised_too():
     from extraction.document import SourceKind
     from extraction.result import CellStatus, ExtractionResult, FieldResult, Meta
-    from service.cli import result_csv
-    result = ExtractionResult(meta=Meta(source_kind=SourceKind.text), fields={"t2.rules.issued": FieldResult(raw="=HYPERLINK(1)",
-                                                                                   status=CellStatus.blank)},
-                              confidence=1.0, needs_review=False, fingerprint="x")
-    row = list(csv.reader(io.StringIO(result_csv(result))))[1]
-    assert row[2] == "'=HYPERLINK(1)"
+    from service.exports import RESULT_HEADER, write_result
+    result = ExtractionResult(meta=Meta(source_kind=SourceKind.text), fields={"t2.rules.issued": FieldResult(
+        raw="=HYPERLINK(1)", status=CellStatus.blank)}, confidence=1.0, needs_review=False, fingerprint="x")
+    rows = list(csv.reader(io.StringIO(write_result(result, "csv", bom=False).decode("utf-8"))))
+    raw = RESULT_HEADER.index("raw")
+    assert any(r[raw] == "'=HYPERLINK(1)" for r in rows[1:])
 
 
 # --- crops ---------------------------------------------------------------------------------------
@@ -225,19 +225,34 @@ def _pdf_page(size_pt: int) -> bytes:
     return out.getvalue()
 
 
+def _text_pdf_page(size_pt: int) -> bytes:
+    """A size_pt × size_pt page with a text layer (a digital page: crops render it from PDF points)."""
+    from reportlab.pdfgen import canvas
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=(size_pt, size_pt))
+    c.drawString(100, size_pt - 100, "本年新收 12")
+    c.drawString(6000, size_pt - 6020, "12")
+    c.save()
+    return out.getvalue()
+
+
 def test_crop_of_a_huge_pdf_page_renders_only_its_region():
     from PIL import Image
 
     from fastapi import HTTPException
-    from service.review import _crop
+    from extraction.result import Provenance
+    from service.review.crops import _pdf_region
     limit = 40_000_000
-    png = _crop(_pdf_page(7200), "pdf", 1, Box(x0=6000, y0=6000, x1=6100, y1=6030), limit)
+    page = _text_pdf_page(7200)
+    png = _pdf_region(page, 1, Box(x0=6000, y0=6000, x1=6100, y1=6030))
     w, h = Image.open(io.BytesIO(png)).size
     assert w * h <= limit and (w, h) == (224, 84)  # (100 + 2·6 pt) × 2, (30 + 2·6 pt) × 2
     with pytest.raises(HTTPException) as exc:  # a region past the pixel limit is refused, not rendered
-        _crop(_pdf_page(7200), "pdf", 1, Box(x0=0, y0=0, x1=7200, y1=7200), limit)
+        _pdf_region(page, 1, Box(x0=0, y0=0, x1=7200, y1=7200))
     assert exc.value.status_code == 422 and "pixel limit" in exc.value.detail
-    assert _crop(_pdf_page(7200), "pdf", 3, Box(x0=0, y0=0, x1=10, y1=10), limit) is None
+    assert _pdf_region(page, 3, Box(x0=0, y0=0, x1=10, y1=10)) is None
+    from service.review.crops import cell_crop
+    assert cell_crop(page, "pdf", Provenance(page=1, box=Box(x0=6000, y0=6000, x1=6100, y1=6030))) == png
 
 
 def test_crop_of_an_image_source(client):
