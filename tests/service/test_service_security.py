@@ -230,7 +230,8 @@ def _text_pdf_page(size_pt: int) -> bytes:
     from reportlab.pdfgen import canvas
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=(size_pt, size_pt))
-    c.drawString(100, size_pt - 100, "本年新收 12")
+    for i in range(40):
+        c.drawString(100, size_pt - 100 - 14 * i, f"line {i}: received 12 applications, granted 7, text layer")
     c.drawString(6000, size_pt - 6020, "12")
     c.save()
     return out.getvalue()
