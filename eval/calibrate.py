@@ -30,6 +30,7 @@ import numpy as np
 from eval import metrics as M
 from eval.runner import Record
 from extraction.confidence import CALIBRATION_FILE, calibrate
+from extraction.review_policy import review_reasons
 
 __all__ = ["fit_isotonic", "fit", "apply", "choose_threshold", "VALIDATION", "main"]
 
@@ -89,7 +90,9 @@ def apply(records: Sequence[Record], calibrator: dict | None) -> list[tuple]:
         cells, doc = calibrate({k: f.confidence for k, f in r.fields.items()}, r.confidence, r.source_kind,
                                calibrator)
         fields = {k: replace(f, confidence=cells[k]) for k, f in r.fields.items()}
-        cal = replace(r, fields=fields, confidence=doc, needs_review=r.structural_review or doc < threshold)
+        cal = replace(r, fields=fields, confidence=doc)
+        reasons = review_reasons(cal, threshold)
+        cal.needs_review, cal.review_codes = bool(reasons), tuple(x.code for x in reasons)
         out.append((cal, rec.sample.gold))
     return out
 
@@ -122,6 +125,32 @@ def fit(records: Sequence[Record], target: float = 0.01, fitted_on: Sequence[str
     return cal
 
 
+REAL = ("real", "seeds")
+
+
+def org_of(rec: Record) -> str:
+    """The fold of a real report: its organisation as gold names it."""
+    return (rec.sample.gold.org or rec.sample.id).strip()
+
+
+def leave_one_org_out(real: Sequence[Record], synthetic: Sequence[Record], target: float = 0.01) -> list[tuple]:
+    """(calibrated result, gold) for every real record, each calibrated by a calibrator fitted on the
+    synthetic validation records and the real records of every *other* organisation."""
+    out: dict[int, tuple] = {}
+    for org in sorted({org_of(r) for r in real}):
+        held = [r for r in real if org_of(r) == org]
+        cal = fit([*synthetic, *(r for r in real if org_of(r) != org)], target)
+        for rec, pair in zip(held, apply(held, cal)):
+            out[id(rec)] = pair
+    return [out[id(r)] for r in real]
+
+
+def trust_report(pairs: Sequence[tuple]) -> dict:
+    """The figures issue 13 asks for: silent errors, confident wrong cells, review rate, residual error,
+    cell and document ECE."""
+    return {**M.trust_scores(pairs), "ece_cell": M.ece(M.cell_pairs(pairs)), "ece_document": M.ece(M.document_pairs(pairs))}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m eval.calibrate", description=__doc__.split("\n\n")[0])
     ap.add_argument("--dataset", action="append", help=f"validation data (default: {', '.join(VALIDATION)})")
@@ -129,36 +158,82 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scan-limit", type=int, default=None, help="first N samples of the scan splits (OCR is slow)")
     ap.add_argument("--out", type=Path, default=CALIBRATION_FILE)
     ap.add_argument("--target", type=float, default=0.01, help="max share of accepted documents with an error")
-    ap.add_argument("--labeller", default="rules")
+    ap.add_argument("--labeller", default="model")
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--real", action="store_true",
+                    help="also fit on the real reports + seeds (../shared/data/real, seeds)")
+    ap.add_argument("--loo", action="store_true",
+                    help="measure leave-one-organisation-out over real + seeds (no file written)")
+    ap.add_argument("--reuse", action="store_true", help="reuse the records the last run kept (no extraction)")
     a = ap.parse_args(argv)
+    if a.loo:
+        report = loo_command(a.dataset or list(VALIDATION), a.limit, a.target, a.labeller, a.timeout, a.workers,
+                             a.scan_limit, a.reuse)
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+        return 0
     cal = calibrate_command(a.dataset or list(VALIDATION), a.limit, a.out, a.target, a.labeller, a.timeout, a.workers,
-                            a.scan_limit)
+                            a.scan_limit, real=a.real, reuse=a.reuse)
     print(json.dumps({k: v for k, v in cal.items() if k not in ("cell", "document")}, ensure_ascii=False))
     return 0
 
 
-def calibrate_command(datasets: Sequence[str], limit: int | None, out: Path, target: float = 0.01,
-                      labeller: str = "rules", timeout: float = 60.0, workers: int = 2,
-                      scan_limit: int | None = None) -> dict:
+def _records(datasets: Sequence[str], limit: int | None, labeller: str, timeout: float, workers: int,
+             scan_limit: int | None, keep_name: str, reuse: bool) -> tuple[list[Record], list[str]]:
+    """Run the extractor (raw scores) over `datasets`; the records are kept under data/cache/ so a
+    refit needs no re-run (`reuse`)."""
     from eval.datasets import REPO, resolve
     from eval.harness import progress_bar
     from eval.runner import Ablation, run
     from eval.splits import SPLITS, VALIDATION_SPLITS
 
     def lim(name: str) -> int | None:
+        if name in REAL:
+            return None
         split = SPLITS.get(name) or VALIDATION_SPLITS.get(name)
         return scan_limit if scan_limit and split is not None and split.kind == "scan" else limit
 
+    names = [f"{d}" + (f" (first {lim(d)})" if lim(d) else "") for d in datasets]
+    keep = REPO / "data" / "cache" / keep_name
+    if reuse and keep.is_file():
+        return pickle.loads(keep.read_bytes()), names
     with progress_bar() as bar:
         samples = [s for name in datasets for s in resolve(name, limit=lim(name), progress=bar.generate).samples]
         records = run(samples, [Ablation(labeller, "full")], workers=workers, timeout=timeout, progress=bar.phase,
                       cache_root=REPO / "data" / "cache" / "ingest")
-    keep = REPO / "data" / "cache" / "calibration-records.pkl"  # refit without re-running: fit(load(keep))
     keep.parent.mkdir(parents=True, exist_ok=True)
     keep.write_bytes(pickle.dumps(records))
-    cal = fit(records, target, fitted_on=[f"{d}" + (f" (first {lim(d)})" if lim(d) else "") for d in datasets])
+    return records, names
+
+
+def loo_command(datasets: Sequence[str], limit: int | None, target: float = 0.01, labeller: str = "model",
+                timeout: float = 120.0, workers: int = 2, scan_limit: int | None = None, reuse: bool = False) -> dict:
+    """Leave-one-organisation-out over real + seeds, beside the raw (uncalibrated) figures."""
+    synthetic, syn_names = _records(datasets, limit, labeller, timeout, workers, scan_limit,
+                                    f"calibration-records-{labeller}.pkl", reuse)
+    real, _ = _records(REAL, None, labeller, timeout, workers, None, f"real-records-{labeller}.pkl", reuse)
+    real = [r for r in real if r.result is not None or r.error]
+    raw = [(r.result, r.sample.gold) for r in real]
+    return {"fitted_on": syn_names + ["real + seeds of the other organisations"],
+            "organisations": len({org_of(r) for r in real}),
+            "real_loo": trust_report(leave_one_org_out(real, synthetic, target)),
+            "real_raw": trust_report(raw),
+            "failed": [f"{r.sample.id}: {r.error}" for r in real if r.error]}
+
+
+def calibrate_command(datasets: Sequence[str], limit: int | None, out: Path, target: float = 0.01,
+                      labeller: str = "rules", timeout: float = 60.0, workers: int = 2,
+                      scan_limit: int | None = None, real: bool = False, reuse: bool = False) -> dict:
+    records, names = _records(datasets, limit, labeller, timeout, workers, scan_limit,
+                              f"calibration-records-{labeller}.pkl", reuse)
+    loo = None
+    if real:
+        more, _ = _records(REAL, None, labeller, timeout, workers, None, f"real-records-{labeller}.pkl", reuse)
+        loo = trust_report(leave_one_org_out(more, records, target))
+        records, names = [*records, *more], [*names, *REAL]
+    cal = fit(records, target, fitted_on=names)
+    if loo is not None:  # what this calibrator's way of fitting gives on organisations it has not seen
+        cal["real_leave_one_org_out"] = {k: (round(v, 6) if isinstance(v, float) else v) for k, v in loo.items()}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(cal, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return cal

@@ -173,7 +173,8 @@ def build_metrics(datasets: Sequence[Dataset], records: Sequence[Record], ablati
         "datasets": {ds.name: {"documents": len(ds.samples), "note": ds.note} for ds in datasets},
         "ablations": [a.name for a in ablations],
         "calibrator": ({k: calibrator.get(k) for k in ("created", "fitted_on", "review_threshold",
-                                                        "validation_review_rate", "validation_residual_error")}
+                                                        "validation_review_rate", "validation_residual_error",
+                                                        "real_leave_one_org_out")}
                        if calibrator else None),
         "ece_bins": BINS, "notes": list(notes),
     }

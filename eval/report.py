@@ -41,6 +41,21 @@ def _trust_row(name: str, m: dict) -> list[str]:
             _num(tm.get("peak_memory_mb"), 0)]
 
 
+def _confidence_row(name: str, m: dict) -> list[str]:
+    t = m.get("trust", m)
+    e = m.get("ece", {"cell": m.get("ece_cell"), "document": m.get("ece_document")})
+    return [name, str(t.get("documents", m.get("documents", 0))), str(t.get("wrong_documents", "–")),
+            str(t.get("silent_errors", "–")), str(t.get("confident_wrong_cells", "–")), _pct(t.get("review_rate"), 1),
+            str(t.get("right_documents_flagged", "–")), _pct(t.get("residual_error"), 2), _num(e.get("cell"), 4),
+            _num(e.get("document"), 3)]
+
+
+CONFIDENCE_HEAD = ["dataset", "docs", "wrong docs", "silent errors", "confident wrong cells", "review rate",
+                   "right docs flagged", "residual error", "cell ECE", "doc ECE"]
+CONFIDENCE_NOTE = ("Silent errors: documents with any wrong field or org/year that `needs_review` does not flag "
+                   "(the review contract says 0). Confident wrong cells: wrong cells at confidence ≥ 0.9. Residual "
+                   "error: share of accepted documents that are wrong (fields or meta). See extraction/review_policy.py.")
+
 ACC_HEAD = ["dataset", "docs", "failed", "field acc.", "table 2", "table 3", "table 4", "doc exact", "org+year",
             "constraints pass"]
 TRUST_HEAD = ["dataset", "corrections P / R", "source errors P / R", "review rate", "residual error",
@@ -87,6 +102,14 @@ def render_markdown(m: dict, plots: Sequence[str] = ()) -> str:
               "readings that end right. Source errors P/R: against gold `source_errors`. Residual error: share of "
               "documents accepted without review that have any wrong field.", "",
               _table(TRUST_HEAD, [_trust_row(k, v) for k, v in ds.items()] + [_trust_row("**all**", m)])]
+    loo = (cal or {}).get("real_leave_one_org_out")
+    lines += ["", "## Confidence and review", "", CONFIDENCE_NOTE, "",
+              _table(CONFIDENCE_HEAD, [_confidence_row(k, v) for k, v in ds.items()] + [_confidence_row("**all**", m)]
+                     + ([_confidence_row("real + seeds, leave-one-organisation-out", loo)] if loo else []))]
+    if loo:
+        lines += ["", "The last row: each organisation's reports calibrated by a calibrator fitted without them "
+                  "(`python -m eval.calibrate --loo`); the real rows above use the shipped calibrator, which was "
+                  "fitted on them when `fitted_on` lists real."]
     abl = m.get("ablations", {})
     if abl:
         lines += ["", "## Ablations", "", "Same documents, same cached ingestion; calibrator applied alike.", ""]

@@ -11,6 +11,7 @@ threshold. `GONGKAI_CALIBRATION=off` gives the raw scores, `=PATH` another calib
 from __future__ import annotations
 
 import json
+import math
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -22,29 +23,72 @@ from extraction.reconcile import Cell, Outcome
 from extraction.result import ViolationKind
 
 DIGITAL_READING = 0.995
+# how far a row's alignment is trusted before the constraints speak: a row whose token count fit its
+# cells is read as printed; one that did not was re-cut, and the truncated fallback is a guess
+ALIGNMENT_TRUST = {"exact": 1.0, "collapsed": 0.93, "split": 0.9, "joined": 0.9, "dropped": 0.88,
+                   "extra": 0.88, "truncated": 0.45}
+CONTESTED = 0.85  # the row's other candidate alignments put another value in this cell
+AMBIGUOUS = 0.3  # the constraints left two or more values equally likely
+RECOVERED = 0.85  # a lost cell the constraints force
+NEVER_READ, NEVER_READ_IMPLIED = 0.1, 0.3  # a cell no printed row gave (its table or row not found)
+MERGED = 0.9  # a sub-row the report prints merged into one line (see Outcome.merged_rows)
+DOUBTFUL = 0.4  # ceiling for a cell an unresolved violation names
 _MEMBERSHIP: dict[str, list[tuple[str, list[str]]]] = {}
 for _name, _lhs, _rhs in F.CONSTRAINTS:
     for _f in (*_lhs, *_rhs):
         _MEMBERSHIP.setdefault(_f, []).append((_name, [*_lhs, *_rhs]))
 
 
-def cell_confidence(cell: Cell, outcome: Outcome, broken: set[str], doubtful: set[str]) -> float:
+def _effective(c: Cell):
+    return c.value if c.value is not None else c.implied
+
+
+def _holding_checks(cell: Cell, outcome: Outcome, broken: set[str]) -> list[str]:
+    """The constraints that actually cross-check this cell: all their cells have a value and the
+    constraint holds (one with an unread cell checks nothing)."""
+    return [name for name, members in _MEMBERSHIP.get(cell.field, [])
+            if name not in broken and all(_effective(outcome.cells[m]) is not None for m in members)]
+
+
+def merged_fields(outcome: Outcome) -> set[str]:
+    """Fields the report prints only as part of a merged row: absent by the form, not by doubt."""
+    return {f"t3.{row}.{col}" for mr in outcome.merged_rows for row in mr.rows for col in mr.values}
+
+
+def cell_confidence(cell: Cell, outcome: Outcome, broken: set[str], doubtful: set[str],
+                    merged: set[str] = frozenset(), trouble: float = 0.0) -> float:
+    """Raw confidence of one cell (monotone in how likely it is right; calibrated afterwards).
+
+    `broken`: constraints violated (source errors included); `doubtful`: cells an unresolved violation
+    names; `trouble`: the share of the document's cells that could not be read with confidence — a
+    reading that went astray elsewhere makes even well-aligned rows less certain."""
     if cell.candidates:
-        return 0.3
-    if cell.value is None:
-        return 0.9 if cell.implied is not None else 0.0
-    reading = DIGITAL_READING if cell.certain else max(min(cell.prob, 0.999), 0.05)
-    if cell.how not in ("exact",):
-        reading *= 0.9
-    if cell.source is not None and cell.source.kind == "free":
-        reading = 0.9
+        return AMBIGUOUS
+    free = cell.source is not None and cell.source.kind == "free"
+    if cell.token is None and not free:
+        if cell.field in merged:
+            return MERGED
+        return NEVER_READ_IMPLIED if cell.implied is not None else NEVER_READ
+    if free:
+        if cell.value is None:
+            return 0.0
+        reading = RECOVERED
+    else:
+        reading = DIGITAL_READING if cell.certain else max(min(cell.prob, 0.999), 0.05)
+    reading *= ALIGNMENT_TRUST.get(cell.how, 0.85)
+    if cell.contested:
+        reading *= CONTESTED
+    reading *= 1.0 - 0.5 * trouble
     if cell.field in doubtful:
-        return min(reading, 0.4)
-    checks = [name for name, _ in _MEMBERSHIP.get(cell.field, []) if name not in broken]
+        return min(reading, DOUBTFUL)
+    names = [name for name, _ in _MEMBERSHIP.get(cell.field, [])]
+    if any(n in broken for n in names) and (cell.how != "exact" or cell.contested or not cell.certain):
+        return reading * 0.5  # a re-cut or uncertain reading that breaks a sum is no finding about the report
+    checks = _holding_checks(cell, outcome, broken)
     if cell.field in _MEMBERSHIP and not checks:
         return reading * 0.8
     if checks:
-        return 1.0 - (1.0 - reading) * 0.15
+        return 1.0 - (1.0 - reading) * (0.5 if cell.contested or cell.how == "truncated" else 0.15)
     return reading
 
 
@@ -105,10 +149,14 @@ def score(outcome: Outcome, source_kind: str | None = None) -> tuple[dict[str, f
 
 
 def raw_score(outcome: Outcome) -> tuple[dict[str, float], float]:
-    # a source error is a finding about the report, not doubt about our reading of it
-    broken = {v.constraint for v in outcome.violations if v.kind is not ViolationKind.source_error}
+    """Per-cell raw confidence, and the document's: the product of its cells' (the chance that all are
+    right if they were independent), so every missing, unresolved or ambiguous cell counts."""
+    broken = {v.constraint for v in outcome.violations}
     doubtful = {f for v in outcome.violations if v.kind is ViolationKind.unresolved for f in v.cells}
-    per_cell = {f: cell_confidence(c, outcome, broken, doubtful) for f, c in outcome.cells.items()}
-    present = [p for f, p in per_cell.items() if outcome.cells[f].value is not None or outcome.cells[f].candidates]
-    document = min(present) if present else 0.0
-    return per_cell, document
+    merged = merged_fields(outcome)
+    first = {f: cell_confidence(c, outcome, broken, doubtful, merged) for f, c in outcome.cells.items()}
+    trouble = sum(p < 0.5 for p in first.values()) / max(len(first), 1)
+    per_cell = {f: cell_confidence(c, outcome, broken, doubtful, merged, trouble) if trouble else first[f]
+                for f, c in outcome.cells.items()}
+    log_p = sum(math.log(max(p, 1e-4)) for f, p in per_cell.items() if f not in merged)
+    return per_cell, math.exp(log_p)

@@ -46,6 +46,7 @@ class Cell:
     prob: float = 1.0
     candidates: list[int | float] = field(default_factory=list)
     corrected: Correction | None = None
+    contested: bool = False  # the row's other candidate alignments put another value here
 
 
 @dataclass
@@ -244,6 +245,8 @@ def reconcile(asm: Assembled, mode: str = "full") -> Outcome:
             continue
         for i, f in enumerate(row.fields):
             cells[f] = _cell_from(row, a.cells[i], a.how, rc, f)
+            cells[f].contested = len(aligns) > 1 and len(
+                {_cell_from(row, alt.cells[i], alt.how, rc, f).value for alt in aligns}) > 1
 
     _table2(asm, cells, warnings, {a.how for a in chosen_align})
     known = {f: c.value for f, c in cells.items() if f in prob.x and c.value is not None}
@@ -290,6 +293,7 @@ def _table2(asm: Assembled, cells: dict[str, Cell], warnings: list[str], styles:
             if len(options) > 1:
                 cell.candidates = sorted(v for v in options if v is not None)
                 cell.value = None
+            cell.contested = len({_cell_from(row, a.cells[i], a.how, {}, f).value for a in aligns}) > 1
             if f in T.DECIMAL_FIELDS and isinstance(cell.value, int):
                 cell.value = float(cell.value)
             cells[f] = cell

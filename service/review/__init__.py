@@ -15,6 +15,7 @@ from extraction.result import ExtractionResult
 from service import crossyear
 from service.jobs import crossyear_of, result_of
 from service.layout import TABLE2, TABLE3_COLUMNS, TABLE3_ROWS, TABLE4_GROUPS, TABLE4_OUTCOMES, field_label
+from extraction.review_policy import decide
 from service.review.labelled import UnknownField, apply_edits, write_labelled
 from service.schemas import Problem, ReviewRequest, ReviewResponse
 from service.store import Job
@@ -97,6 +98,7 @@ def mount_review(app: FastAPI, auth: list) -> None:
                 result.meta.org = body.org
             if body.year is not None:
                 result.meta.year = body.year
+            decide(result)  # the metadata may have changed: the same review policy re-decides
             gold = write_labelled(settings.labelled_dir, job.id, job.filename, app.state.blobs.get(job.sha256),
                                   result)
             job.result_json, job.reviewed = result.model_dump_json(), True

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from extraction.fields import ALL_FIELDS, CONSTRAINTS
+from extraction.review_policy import decide
 from extraction.result import CellStatus, ExtractionResult, FieldResult, Violation, ViolationKind
 
 __all__ = ["apply_edits", "recheck", "write_labelled", "UnknownField"]
@@ -30,9 +31,8 @@ def apply_edits(result: ExtractionResult, edits: dict[str, int | float | None]) 
             "status": CellStatus.number if value is not None else (
                 old.status if old.status in (CellStatus.blank, CellStatus.slash) else CellStatus.blank)})
     result.violations = recheck(result)
-    result.needs_review = any(not f.human_verified and f.confidence < 0.9 for f in result.fields.values()) \
-        or any(v.kind == ViolationKind.unresolved for v in result.violations)
-    return result
+    # the pipeline's policy; the document confidence predates the edits, so only its cells and checks count
+    return decide(result)
 
 
 def recheck(result: ExtractionResult) -> list[Violation]:
