@@ -29,7 +29,7 @@ import numpy as np
 
 from eval import metrics as M
 from eval.runner import Record
-from extraction.confidence import CALIBRATION_FILE, calibrate
+from extraction.confidence import CALIBRATION_FILE, calibrate, merged_fields
 from extraction.review_policy import review_reasons
 
 __all__ = ["fit_isotonic", "fit", "apply", "choose_threshold", "VALIDATION", "main"]
@@ -39,17 +39,33 @@ MIN_CELLS_PER_KIND = 2000
 MIN_DOCS_PER_KIND = 40
 
 
-def fit_isotonic(x: Sequence[float], y: Sequence[float], max_points: int = 200) -> dict:
-    """Monotone map raw score → P(right) as breakpoints {"x": [...], "y": [...]}."""
+PRIOR_WEIGHT = 20.0  # pseudo-observations per raw-score level that the raw score itself is right
+DOCUMENT_PRIOR_WEIGHT = 2.0  # documents are a hundred times fewer than cells
+
+
+def fit_isotonic(x: Sequence[float], y: Sequence[float], max_points: int = 200,
+                 prior_weight: float = PRIOR_WEIGHT) -> dict:
+    """Monotone map raw score → P(right) as breakpoints {"x": [...], "y": [...]}.
+
+    Each raw level (to 0.01) also counts `prior_weight` pseudo-observations right with the raw
+    score's own probability (a beta prior): a level seen a handful of times stays near its raw
+    score instead of taking the accuracy of its few samples, so a kind of reading the data has
+    barely seen cannot become confident because the few seen were right."""
     from sklearn.isotonic import IsotonicRegression
 
     xs, ys = np.asarray(x, float), np.asarray(y, float)
-    iso = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip").fit(xs, ys)
+    w = np.ones_like(xs)
+    if prior_weight > 0 and len(xs):
+        levels = np.unique(np.round(xs, 2))
+        xs = np.concatenate([xs, levels, levels])
+        ys = np.concatenate([ys, np.ones_like(levels), np.zeros_like(levels)])
+        w = np.concatenate([w, prior_weight * levels, prior_weight * (1.0 - levels)])
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip").fit(xs, ys, sample_weight=w)
     bx, by = iso.X_thresholds_, iso.y_thresholds_
     if len(bx) > max_points:  # keep the curve small: resample on quantiles of the data
         q = np.unique(np.quantile(xs, np.linspace(0, 1, max_points)))
         bx, by = q, iso.predict(q)
-    return {"x": [round(float(v), 6) for v in bx], "y": [round(float(v), 6) for v in by], "n": int(len(xs))}
+    return {"x": [round(float(v), 6) for v in bx], "y": [round(float(v), 6) for v in by], "n": int(len(x))}
 
 
 def _pairs_by_kind(records: Sequence[Record], level: str) -> dict[str, list[tuple[float, bool]]]:
@@ -88,7 +104,7 @@ def apply(records: Sequence[Record], calibrator: dict | None) -> list[tuple]:
             out.append((None, rec.sample.gold))
             continue
         cells, doc = calibrate({k: f.confidence for k, f in r.fields.items()}, r.confidence, r.source_kind,
-                               calibrator)
+                               calibrator, merged_fields(r.merged_rows))
         fields = {k: replace(f, confidence=cells[k]) for k, f in r.fields.items()}
         cal = replace(r, fields=fields, confidence=doc)
         reasons = review_reasons(cal, threshold)
@@ -108,15 +124,34 @@ def choose_threshold(pairs: Sequence[tuple], target: float = 0.01) -> dict:
             "residual_error": best["residual_error"], "curve": curve}
 
 
+def _document_table(records: Sequence[Record], cell_table: dict, min_n: int) -> dict:
+    """Document curves over the product of the calibrated cells (what `calibrate` feeds them)."""
+    probe = {"cell": cell_table, "document": None, "document_from_cells": True}
+    by: dict[str, list] = defaultdict(list)
+    for (r, g), rec in zip(apply(records, probe), records):
+        if r is None:
+            continue
+        pair = (r.confidence, M.is_exact(r, g))
+        by[r.source_kind].append(pair)
+        by[""].append(pair)
+    table = {"default": fit_isotonic(*zip(*by.pop("")), prior_weight=DOCUMENT_PRIOR_WEIGHT), "by_source_kind": {}}
+    for kind, pairs in sorted(by.items()):
+        if len(pairs) >= min_n:
+            table["by_source_kind"][kind] = fit_isotonic(*zip(*pairs), prior_weight=DOCUMENT_PRIOR_WEIGHT)
+    return table
+
+
 def fit(records: Sequence[Record], target: float = 0.01, fitted_on: Sequence[str] = ()) -> dict:
+    cells = _table(records, "cell", MIN_CELLS_PER_KIND)
     cal = {
-        "version": 1,
+        "version": 2,
         "method": "isotonic",
         "fitted_on": list(fitted_on),
         "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%MZ"),
         "documents": sum(r.result is not None for r in records),
-        "cell": _table(records, "cell", MIN_CELLS_PER_KIND),
-        "document": _table(records, "document", MIN_DOCS_PER_KIND),
+        "cell": cells,
+        "document_from_cells": True,
+        "document": _document_table(records, cells, MIN_DOCS_PER_KIND),
     }
     pick = choose_threshold(apply(records, {**cal, "review_threshold": 0.0}), target)
     cal.update(review_threshold=round(pick["threshold"], 6), target_residual_error=target,

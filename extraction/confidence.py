@@ -27,7 +27,7 @@ DIGITAL_READING = 0.995
 # cells is read as printed; one that did not was re-cut, and the truncated fallback is a guess
 ALIGNMENT_TRUST = {"exact": 1.0, "collapsed": 0.93, "split": 0.9, "joined": 0.9, "dropped": 0.88,
                    "extra": 0.88, "truncated": 0.45}
-CONTESTED = 0.85  # the row's other candidate alignments put another value in this cell
+CONTESTED = 0.85  # the row's other candidate alignments put another value in this table-2 cell
 AMBIGUOUS = 0.3  # the constraints left two or more values equally likely
 RECOVERED = 0.85  # a lost cell the constraints force
 NEVER_READ, NEVER_READ_IMPLIED = 0.1, 0.3  # a cell no printed row gave (its table or row not found)
@@ -50,18 +50,41 @@ def _holding_checks(cell: Cell, outcome: Outcome, broken: set[str]) -> list[str]
             if name not in broken and all(_effective(outcome.cells[m]) is not None for m in members)]
 
 
-def merged_fields(outcome: Outcome) -> set[str]:
-    """Fields the report prints only as part of a merged row: absent by the form, not by doubt."""
-    return {f"t3.{row}.{col}" for mr in outcome.merged_rows for row in mr.rows for col in mr.values}
+def merged_fields(merged_rows) -> set[str]:
+    """Fields the report prints only as part of a merged row (`Outcome.merged_rows`, the result's
+    `merged_rows`): absent by the form, not by doubt."""
+    return {f"t3.{row}.{col}" for mr in merged_rows for row in mr.rows for col in mr.values}
+
+
+def document_score(per_cell: dict[str, float], exclude: set[str] | frozenset = frozenset()) -> float:
+    """The chance that every cell is right: the product over the printed rows of each row's weakest
+    cell (a row's cells stand or fall together — one alignment per row — while rows fail apart), so
+    every missing, unresolved or ambiguous row counts (merged sub-rows excluded)."""
+    weakest: dict[str, float] = {}
+    for f, p in per_cell.items():
+        if f not in exclude:
+            row = f.rsplit(".", 1)[0]
+            weakest[row] = min(p, weakest.get(row, 1.0))
+    return math.exp(sum(math.log(max(p, 1e-4)) for p in weakest.values()))
+
+
+TROUBLED = 0.05  # a document where more than 1 cell in 20 could not be read is one whose reading went astray
+UNCHECKED_IN_TROUBLE = 0.6  # ceiling there for a cell no holding constraint cross-checks
+CHECKED_IN_TROUBLE = 0.93  # ceiling there for one that is cross-checked (the sums can hold on wrong cells)
 
 
 def cell_confidence(cell: Cell, outcome: Outcome, broken: set[str], doubtful: set[str],
                     merged: set[str] = frozenset(), trouble: float = 0.0) -> float:
-    """Raw confidence of one cell (monotone in how likely it is right; calibrated afterwards).
+    """Raw confidence of one cell: ordered by the strength of the evidence, calibrated afterwards.
 
-    `broken`: constraints violated (source errors included); `doubtful`: cells an unresolved violation
-    names; `trouble`: the share of the document's cells that could not be read with confidence — a
-    reading that went astray elsewhere makes even well-aligned rows less certain."""
+    From strongest to weakest: a row read as printed whose value holding 勾稽 constraints cross-check;
+    a table-2 cell read as printed (table 2 has no constraints); a re-cut row (dropped, collapsed,
+    squashed, joined) whose value the constraints check; the same when the row's other alignments
+    disagree (contested); a value no constraint checks; a re-cut value that breaks a sum; an
+    ambiguous, implied or never-read cell. `broken`: the violated constraints (source errors
+    included); `doubtful`: cells an unresolved violation names; `trouble`: the share of the document's
+    cells that could not be read with confidence — when the reading went astray elsewhere even a
+    well-aligned row may be misplaced, so no unverified cell there is confident."""
     if cell.candidates:
         return AMBIGUOUS
     free = cell.source is not None and cell.source.kind == "free"
@@ -69,27 +92,29 @@ def cell_confidence(cell: Cell, outcome: Outcome, broken: set[str], doubtful: se
         if cell.field in merged:
             return MERGED
         return NEVER_READ_IMPLIED if cell.implied is not None else NEVER_READ
-    if free:
-        if cell.value is None:
-            return 0.0
-        reading = RECOVERED
-    else:
-        reading = DIGITAL_READING if cell.certain else max(min(cell.prob, 0.999), 0.05)
-    reading *= ALIGNMENT_TRUST.get(cell.how, 0.85)
-    if cell.contested:
-        reading *= CONTESTED
-    reading *= 1.0 - 0.5 * trouble
+    if free and cell.value is None:
+        return 0.0
+    reading = RECOVERED if free else (DIGITAL_READING if cell.certain else max(min(cell.prob, 0.999), 0.05))
+    fit = cell.how == "exact" and not free
+    align = 1.0 if fit else ALIGNMENT_TRUST.get(cell.how, 0.85)
     if cell.field in doubtful:
-        return min(reading, DOUBTFUL)
+        return min(reading * align, DOUBTFUL)
     names = [name for name, _ in _MEMBERSHIP.get(cell.field, [])]
-    if any(n in broken for n in names) and (cell.how != "exact" or cell.contested or not cell.certain):
-        return reading * 0.5  # a re-cut or uncertain reading that breaks a sum is no finding about the report
-    checks = _holding_checks(cell, outcome, broken)
-    if cell.field in _MEMBERSHIP and not checks:
-        return reading * 0.8
-    if checks:
-        return 1.0 - (1.0 - reading) * (0.5 if cell.contested or cell.how == "truncated" else 0.15)
-    return reading
+    if any(n in broken for n in names) and (not fit or cell.contested or not cell.certain):
+        return reading * align * 0.5  # a re-cut or uncertain reading that breaks a sum: no finding about the report
+    checked = bool(names) and bool(_holding_checks(cell, outcome, broken))
+    if checked:
+        if fit and not cell.contested:
+            p = 1.0 - (1.0 - reading) * 0.15
+        else:
+            p = reading * (0.95 if cell.contested else 0.98) * (0.9 if cell.how == "truncated" else 1.0)
+    elif names:
+        p = reading * (0.9 if fit else 0.6 * align)
+    else:
+        p = reading * (1.0 if fit else 0.85 * align) * (CONTESTED if cell.contested else 1.0)
+    if trouble > TROUBLED:
+        p = min(p, CHECKED_IN_TROUBLE) if checked else min(p, UNCHECKED_IN_TROUBLE) * (1.0 - trouble)
+    return p
 
 
 CALIBRATION_FILE = Path(__file__).resolve().parents[1] / "models" / "calibration.json"
@@ -124,7 +149,9 @@ def apply_curve(curve: dict | None, p: float) -> float:
 
 
 def calibrate(per_cell: dict[str, float], document: float, source_kind: str | None,
-              calibrator: dict | None) -> tuple[dict[str, float], float]:
+              calibrator: dict | None, exclude: set[str] | frozenset = frozenset()) -> tuple[dict[str, float], float]:
+    """Map raw scores through the calibrator. With `document_from_cells` (version 2) the document's
+    input is the product of its *calibrated* cells (`exclude`: merged sub-rows), then its own curve."""
     if calibrator is None:
         return per_cell, document
     cc = _curve(calibrator.get("cell"), source_kind)
@@ -133,6 +160,8 @@ def calibrate(per_cell: dict[str, float], document: float, source_kind: str | No
         xs = np.fromiter(per_cell.values(), float, len(per_cell))
         ys = np.interp(xs, cc["x"], cc["y"])
         per_cell = dict(zip(per_cell, ys.tolist()))
+        if calibrator.get("document_from_cells"):
+            document = document_score(per_cell, exclude)
     return per_cell, apply_curve(dc, document)
 
 
@@ -145,7 +174,7 @@ def score(outcome: Outcome, source_kind: str | None = None) -> tuple[dict[str, f
     """Per-cell and document confidence (calibrated when a calibrator is in force)."""
     per_cell, document = raw_score(outcome)
     kind = getattr(source_kind, "value", source_kind)
-    return calibrate(per_cell, document, kind, load_calibrator())
+    return calibrate(per_cell, document, kind, load_calibrator(), merged_fields(outcome.merged_rows))
 
 
 def raw_score(outcome: Outcome) -> tuple[dict[str, float], float]:
@@ -153,10 +182,9 @@ def raw_score(outcome: Outcome) -> tuple[dict[str, float], float]:
     right if they were independent), so every missing, unresolved or ambiguous cell counts."""
     broken = {v.constraint for v in outcome.violations}
     doubtful = {f for v in outcome.violations if v.kind is ViolationKind.unresolved for f in v.cells}
-    merged = merged_fields(outcome)
+    merged = merged_fields(outcome.merged_rows)
     first = {f: cell_confidence(c, outcome, broken, doubtful, merged) for f, c in outcome.cells.items()}
     trouble = sum(p < 0.5 for p in first.values()) / max(len(first), 1)
-    per_cell = {f: cell_confidence(c, outcome, broken, doubtful, merged, trouble) if trouble else first[f]
+    per_cell = {f: cell_confidence(c, outcome, broken, doubtful, merged, trouble) if trouble > TROUBLED else first[f]
                 for f, c in outcome.cells.items()}
-    log_p = sum(math.log(max(p, 1e-4)) for f, p in per_cell.items() if f not in merged)
-    return per_cell, math.exp(log_p)
+    return per_cell, document_score(per_cell, merged)

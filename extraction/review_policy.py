@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
+from extraction.confidence import merged_fields
 from extraction.result import ReviewReason
 
 __all__ = ["CONFIDENT", "review_reasons", "decide", "org_suspect", "TABLE_PREFIXES"]
@@ -102,7 +103,7 @@ def review_reasons(result: Any, document_threshold: float = 0.0,
             out.append(ReviewReason(code="unresolved_violation", constraint=v.constraint, cells=_cells_list(cells),
                                     message=f"{v.constraint} does not hold and the readings of "
                                             f"{', '.join(cells[:4])} are uncertain"))
-    merged = {f"t3.{row}.{col}" for mr in getattr(result, "merged_rows", []) for row in mr.rows for col in mr.values}
+    merged = merged_fields(getattr(result, "merged_rows", []))
     keys = [k for k in (scored if scored is not None else fields)
             if k in fields and k not in verified and k not in merged]
     ambiguous = [k for k in keys if fields[k].candidates]
