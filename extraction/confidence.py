@@ -118,7 +118,7 @@ def cell_confidence(cell: Cell, outcome: Outcome, broken: set[str], doubtful: se
 
 
 CALIBRATION_FILE = Path(__file__).resolve().parents[1] / "models" / "calibration.json"
-DEFAULT_REVIEW_THRESHOLD = 0.8  # on raw document confidence, when no calibrator is shipped
+DEFAULT_REVIEW_THRESHOLD = 0.0  # uncalibrated, the document product has no scale: the cell checks alone decide
 
 
 @lru_cache(maxsize=4)
