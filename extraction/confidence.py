@@ -71,20 +71,27 @@ def document_score(per_cell: dict[str, float], exclude: set[str] | frozenset = f
 TROUBLED = 0.05  # a document where more than 1 cell in 20 could not be read is one whose reading went astray
 UNCHECKED_IN_TROUBLE = 0.6  # ceiling there for a cell no holding constraint cross-checks
 CHECKED_IN_TROUBLE = 0.93  # ceiling there for one that is cross-checked (the sums can hold on wrong cells)
+UNCHECKED_IN_DOUBT = 0.9  # ceilings (× reading) in a document with any doubtful cell at all
+CHECKED_IN_DOUBT = 0.97
+BLANK_FORCED = 0.3  # a cell printed blank where the sums force a non-zero number
+BLANK_AMONG_ZEROS = 0.6  # a blank cell in a row that prints its other zeros as "0" (a lost digit?)
 
 
 def cell_confidence(cell: Cell, outcome: Outcome, broken: set[str], doubtful: set[str],
-                    merged: set[str] = frozenset(), trouble: float = 0.0) -> float:
+                    merged: set[str] = frozenset(), trouble: float = 0.0, zero_rows: set[str] = frozenset(),
+                    source_errors: set[str] = frozenset()) -> float:
     """Raw confidence of one cell: ordered by the strength of the evidence, calibrated afterwards.
 
     From strongest to weakest: a row read as printed whose value holding 勾稽 constraints cross-check;
-    a table-2 cell read as printed (table 2 has no constraints); a re-cut row (dropped, collapsed,
-    squashed, joined) whose value the constraints check; the same when the row's other alignments
-    disagree (contested); a value no constraint checks; a re-cut value that breaks a sum; an
+    a cell read as printed that no constraint can check (table 2, or only the report's own broken
+    sums — `source_errors`); a re-cut row (dropped, collapsed, squashed, joined) whose value the
+    constraints check; the same when the row's other alignments disagree (contested); a value no
+    constraint checks; a re-cut value that breaks a sum; a blank where the sums want a number; an
     ambiguous, implied or never-read cell. `broken`: the violated constraints (source errors
-    included); `doubtful`: cells an unresolved violation names; `trouble`: the share of the document's
-    cells that could not be read with confidence — when the reading went astray elsewhere even a
-    well-aligned row may be misplaced, so no unverified cell there is confident."""
+    included); `doubtful`: cells an unresolved violation names; `zero_rows`: rows that print "0";
+    `trouble`: the share of the document's cells that could not be read with confidence — when the
+    reading went astray elsewhere even a well-aligned row may be misplaced, so no unverified cell
+    there is confident, and in a document with any doubt at all nothing is certain."""
     if cell.candidates:
         return AMBIGUOUS
     free = cell.source is not None and cell.source.kind == "free"
@@ -95,6 +102,11 @@ def cell_confidence(cell: Cell, outcome: Outcome, broken: set[str], doubtful: se
     if free and cell.value is None:
         return 0.0
     reading = RECOVERED if free else (DIGITAL_READING if cell.certain else max(min(cell.prob, 0.999), 0.05))
+    if cell.value is None and cell.implied is not None:  # printed blank or "/", the sums want a number
+        if cell.implied != 0:
+            return BLANK_FORCED * reading
+        if cell.field.rsplit(".", 1)[0] in zero_rows:
+            reading *= BLANK_AMONG_ZEROS
     fit = cell.how == "exact" and not free
     align = 1.0 if fit else ALIGNMENT_TRUST.get(cell.how, 0.85)
     if cell.field in doubtful:
@@ -103,17 +115,20 @@ def cell_confidence(cell: Cell, outcome: Outcome, broken: set[str], doubtful: se
     if any(n in broken for n in names) and (not fit or cell.contested or not cell.certain):
         return reading * align * 0.5  # a re-cut or uncertain reading that breaks a sum: no finding about the report
     checked = bool(names) and bool(_holding_checks(cell, outcome, broken))
+    only_own_errors = bool(names) and fit and all(n in source_errors for n in names)
     if checked:
         if fit and not cell.contested:
             p = 1.0 - (1.0 - reading) * 0.15
         else:
             p = reading * (0.95 if cell.contested else 0.98) * (0.9 if cell.how == "truncated" else 1.0)
-    elif names:
+    elif names and not only_own_errors:
         p = reading * (0.9 if fit else 0.6 * align)
     else:
         p = reading * (1.0 if fit else 0.85 * align) * (CONTESTED if cell.contested else 1.0)
     if trouble > TROUBLED:
         p = min(p, CHECKED_IN_TROUBLE) if checked else min(p, UNCHECKED_IN_TROUBLE) * (1.0 - trouble)
+    elif trouble > 0:
+        p = min(p, CHECKED_IN_DOUBT) if checked else min(p, UNCHECKED_IN_DOUBT * reading)
     return p
 
 
@@ -183,8 +198,13 @@ def raw_score(outcome: Outcome) -> tuple[dict[str, float], float]:
     broken = {v.constraint for v in outcome.violations}
     doubtful = {f for v in outcome.violations if v.kind is ViolationKind.unresolved for f in v.cells}
     merged = merged_fields(outcome.merged_rows)
-    first = {f: cell_confidence(c, outcome, broken, doubtful, merged) for f, c in outcome.cells.items()}
+    own = {v.constraint for v in outcome.violations if v.kind is ViolationKind.source_error}
+    zero_rows = {f.rsplit(".", 1)[0] for f, c in outcome.cells.items()
+                 if c.value == 0 and c.token is not None and c.token.raw.strip() == "0"}
+    def one(f: str, c: Cell, trouble: float) -> float:
+        return cell_confidence(c, outcome, broken, doubtful, merged, trouble, zero_rows, own)
+
+    first = {f: one(f, c, 0.0) for f, c in outcome.cells.items()}
     trouble = sum(p < 0.5 for p in first.values()) / max(len(first), 1)
-    per_cell = {f: cell_confidence(c, outcome, broken, doubtful, merged, trouble) if trouble > TROUBLED else first[f]
-                for f, c in outcome.cells.items()}
+    per_cell = {f: one(f, c, trouble) for f, c in outcome.cells.items()} if trouble else first
     return per_cell, document_score(per_cell, merged)
