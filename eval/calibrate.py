@@ -30,7 +30,7 @@ import numpy as np
 from eval import metrics as M
 from eval.runner import Record
 from extraction.confidence import CALIBRATION_FILE, calibrate, merged_fields
-from extraction.review_policy import review_reasons
+from extraction.review_policy import CONFIDENT, review_reasons
 
 __all__ = ["fit_isotonic", "fit", "apply", "choose_threshold", "VALIDATION", "main"]
 
@@ -154,7 +154,9 @@ def fit(records: Sequence[Record], target: float = 0.01, fitted_on: Sequence[str
         "document": _document_table(records, cells, MIN_DOCS_PER_KIND),
     }
     pick = choose_threshold(apply(records, {**cal, "review_threshold": 0.0}), target)
-    cal.update(review_threshold=round(pick["threshold"], 6), target_residual_error=target,
+    # never above the line that makes a cell confident: a document at P(exact) ≥ 0.9 is confident too; the
+    # threshold catches documents whose many slightly doubtful cells add up, not one validation document
+    cal.update(review_threshold=round(min(pick["threshold"], CONFIDENT), 6), target_residual_error=target,
                validation_review_rate=round(pick["review_rate"], 4),
                validation_residual_error=round(pick["residual_error"], 4))
     return cal

@@ -1,7 +1,13 @@
 """Cell and document confidence from reading certainty and constraint support.
 
-Raw scores with a fixed, explainable shape: a cell is trusted more when a satisfied 勾稽
-constraint cross-checks it and less when it was recovered, re-aligned or left ambiguous.
+Raw scores with a fixed, explainable shape, ordered by the strength of the evidence (see
+`cell_confidence`): a cell is trusted when it was read as printed and a holding 勾稽 constraint
+cross-checks it; it is not confident when the constraints do not pin it down, when its row's token
+count did not fit (dropped, collapsed, squashed, truncated alignments), when the row's alternative
+alignments disagree, when it is implied, never read, ambiguous, or a blank the sums want filled,
+or when the document's reading went astray elsewhere. The document's confidence is the product
+over its printed rows of each row's weakest cell, so what is missing, unresolved or ambiguous
+counts. `extraction/review_policy.py` turns them into `needs_review` and its reasons.
 
 `eval/calibrate.py` fits a calibrator on top of them (isotonic breakpoints per source kind, plus the
 `needs_review` threshold) and ships it as models/calibration.json; when that file exists, `score()`
@@ -26,7 +32,7 @@ DIGITAL_READING = 0.995
 # how far a row's alignment is trusted before the constraints speak: a row whose token count fit its
 # cells is read as printed; one that did not was re-cut, and the truncated fallback is a guess
 ALIGNMENT_TRUST = {"exact": 1.0, "collapsed": 0.93, "split": 0.9, "joined": 0.9, "dropped": 0.88,
-                   "extra": 0.88, "truncated": 0.45}
+                   "extra": 0.88, "truncated": 0.45, "unread": 0.3}
 CONTESTED = 0.85  # the row's other candidate alignments put another value in this table-2 cell
 AMBIGUOUS = 0.3  # the constraints left two or more values equally likely
 RECOVERED = 0.85  # a lost cell the constraints force
@@ -71,7 +77,7 @@ def document_score(per_cell: dict[str, float], exclude: set[str] | frozenset = f
 TROUBLED = 0.05  # a document where more than 1 cell in 20 could not be read is one whose reading went astray
 UNCHECKED_IN_TROUBLE = 0.6  # ceiling there for a cell no holding constraint cross-checks
 CHECKED_IN_TROUBLE = 0.93  # ceiling there for one that is cross-checked (the sums can hold on wrong cells)
-UNCHECKED_IN_DOUBT = 0.9  # ceilings (× reading) in a document with any doubtful cell at all
+UNCHECKED_IN_DOUBT = 0.85  # ceilings (× reading) in a document with any doubtful cell at all
 CHECKED_IN_DOUBT = 0.97
 BLANK_FORCED = 0.3  # a cell printed blank where the sums force a non-zero number
 BLANK_AMONG_ZEROS = 0.6  # a blank cell in a row that prints its other zeros as "0" (a lost digit?)
@@ -102,11 +108,11 @@ def cell_confidence(cell: Cell, outcome: Outcome, broken: set[str], doubtful: se
     if free and cell.value is None:
         return 0.0
     reading = RECOVERED if free else (DIGITAL_READING if cell.certain else max(min(cell.prob, 0.999), 0.05))
-    if cell.value is None and cell.implied is not None:  # printed blank or "/", the sums want a number
-        if cell.implied != 0:
+    if cell.value is None and cell.implied is not None:  # printed blank or "/": the sums (not the reading)
+        if cell.implied != 0:                              # fill it, so they cannot vouch for it
             return BLANK_FORCED * reading
-        if cell.field.rsplit(".", 1)[0] in zero_rows:
-            reading *= BLANK_AMONG_ZEROS
+        p = reading * (BLANK_AMONG_ZEROS if cell.field.rsplit(".", 1)[0] in zero_rows else 1.0)
+        return _in_document(p, reading, False, trouble)
     fit = cell.how == "exact" and not free
     align = 1.0 if fit else ALIGNMENT_TRUST.get(cell.how, 0.85)
     if cell.field in doubtful:
@@ -125,10 +131,15 @@ def cell_confidence(cell: Cell, outcome: Outcome, broken: set[str], doubtful: se
         p = reading * (0.9 if fit else 0.6 * align)
     else:
         p = reading * (1.0 if fit else 0.85 * align) * (CONTESTED if cell.contested else 1.0)
+    return _in_document(p, reading, checked, trouble)
+
+
+def _in_document(p: float, reading: float, checked: bool, trouble: float) -> float:
+    """The ceilings a document's own doubt puts on a cell (see `cell_confidence`)."""
     if trouble > TROUBLED:
-        p = min(p, CHECKED_IN_TROUBLE) if checked else min(p, UNCHECKED_IN_TROUBLE) * (1.0 - trouble)
-    elif trouble > 0:
-        p = min(p, CHECKED_IN_DOUBT) if checked else min(p, UNCHECKED_IN_DOUBT * reading)
+        return min(p, CHECKED_IN_TROUBLE) if checked else min(p, UNCHECKED_IN_TROUBLE) * (1.0 - trouble)
+    if trouble > 0:
+        return min(p, CHECKED_IN_DOUBT) if checked else min(p, UNCHECKED_IN_DOUBT * reading)
     return p
 
 

@@ -250,8 +250,9 @@ def reconcile(asm: Assembled, mode: str = "full") -> Outcome:
             continue
         for i, f in enumerate(row.fields):
             cells[f] = _cell_from(row, a.cells[i], a.how, rc, f)
-            cells[f].contested = len(aligns) > 1 and len(
-                {_cell_from(row, alt.cells[i], alt.how, rc, f).value for alt in aligns}) > 1
+            readings = [alt for alt in aligns if alt.how != "unread"]  # leaving a row unread is no rival reading
+            cells[f].contested = len(readings) > 1 and len(
+                {_cell_from(row, alt.cells[i], alt.how, rc, f).value for alt in readings}) > 1
 
     _table2(asm, cells, warnings, {a.how for a in chosen_align})
     known = {f: c.value for f, c in cells.items() if f in prob.x and c.value is not None}
