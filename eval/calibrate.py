@@ -154,9 +154,11 @@ def fit(records: Sequence[Record], target: float = 0.01, fitted_on: Sequence[str
         "document": _document_table(records, cells, MIN_DOCS_PER_KIND),
     }
     pick = choose_threshold(apply(records, {**cal, "review_threshold": 0.0}), target)
-    # never above the line that makes a cell confident: a document at P(exact) ≥ 0.9 is confident too; the
-    # threshold catches documents whose many slightly doubtful cells add up, not one validation document
-    cal.update(review_threshold=round(min(pick["threshold"], CONFIDENT), 6), target_residual_error=target,
+    if pick["threshold"] > CONFIDENT:
+        # never above the line that makes a cell confident: a document at P(exact) ≥ 0.9 is confident too; the
+        # threshold catches documents whose many slightly doubtful cells add up, not one validation document
+        pick = max((c for c in pick["curve"] if c["threshold"] <= CONFIDENT), key=lambda c: c["threshold"])
+    cal.update(review_threshold=round(pick["threshold"], 6), target_residual_error=target,
                validation_review_rate=round(pick["review_rate"], 4),
                validation_residual_error=round(pick["residual_error"], 4))
     return cal
