@@ -60,7 +60,7 @@ def calibrate(
     limit: Optional[int] = typer.Option(None, help="first N samples of each dataset"),
     scan_limit: Optional[int] = typer.Option(None, help="first N samples of the scan splits (OCR is slow)"),
     out: Path = typer.Option(None, help="default models/calibration.json"),
-    target: float = typer.Option(0.01, help="max share of auto-accepted documents with any wrong field"),
+    target: float = typer.Option(0.0, help="max share of auto-accepted documents with any wrong field (contract: 0)"),
     labeller: str = typer.Option("model", help="the labeller the calibrated pipeline runs with (default: model)"),
     timeout: float = typer.Option(120.0),
     real: bool = typer.Option(True, "--real/--synthetic-only",
