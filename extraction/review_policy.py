@@ -7,6 +7,7 @@ A document is accepted without review only when every one of its checks passes; 
 constraint) so the review page can go straight to them:
 
 - `meta_org_missing` / `meta_year_missing`: the issuing organisation or the year was not found;
+- `meta_uncertain`: the metadata reader's sources disagree (e.g. on the year);
 - `meta_org_suspect`: the organisation found does not look like a whole organisation name (fewer
   than 3 characters, cut off where the title opens with the whole name, or not ending as
   organisation names do);
@@ -25,7 +26,8 @@ confidence below 0.9 — that is what "no confident errors" means, and it is mea
 leave-one-organisation-out on the real reports (eval/calibrate.py `--loo`). So the flag misses a
 wrong document only when a wrong cell is confident, and it flags a right document only when
 something in it is genuinely uncertain (a right cell can be below 0.9 — that is the price of the
-0-silent guarantee). Human-verified cells are never a reason. A source error (the report's own
+0-silent guarantee). Human-verified cells are never a reason, and a document a person has saved a
+review of is accepted (`decide(..., reviewed=True)`, the service's review save). A source error (the report's own
 arithmetic, printed values kept) is a finding, not a review reason.
 
 The policy reads only attributes that `ExtractionResult` and eval's `SlimResult` share, so the
@@ -74,13 +76,17 @@ def _cells_list(cells: Iterable[str]) -> list[str]:
     return sorted(cells)[:_NAMED_CELLS]
 
 
-def review_reasons(result: Any, document_threshold: float = 0.0,
-                   scored: Iterable[str] | None = None) -> list[ReviewReason]:
+def review_reasons(result: Any, document_threshold: float = 0.0, scored: Iterable[str] | None = None,
+                   meta_doubts: Iterable[str] = ()) -> list[ReviewReason]:
     """Every reason `result` needs review (empty: accept). `result` is an ExtractionResult or any
     object with the same `meta`, `fields` (value, confidence, status, candidates, human_verified) and
-    `violations` (constraint, kind, cells); `scored` limits the cells looked at (default: all)."""
+    `violations` (constraint, kind, cells); `scored` limits the cells looked at (default: all);
+    `meta_doubts`: what the metadata reader (extraction/meta.py) could not settle (sources disagree)."""
     out: list[ReviewReason] = []
     meta = result.meta
+    for doubt in meta_doubts:
+        if "not found" not in doubt:  # missing org/year have their own codes below
+            out.append(ReviewReason(code="meta_uncertain", message=doubt))
     if not meta.org:
         out.append(ReviewReason(code="meta_org_missing", message="issuing organisation not found"))
     else:
@@ -120,8 +126,10 @@ def review_reasons(result: Any, document_threshold: float = 0.0,
     return out
 
 
-def decide(result: Any, document_threshold: float = 0.0) -> Any:
-    """Set `review_reasons` and `needs_review` on an ExtractionResult (returned for chaining)."""
-    result.review_reasons = review_reasons(result, document_threshold)
+def decide(result: Any, document_threshold: float = 0.0, meta_doubts: Iterable[str] = (),
+           reviewed: bool = False) -> Any:
+    """Set `review_reasons` and `needs_review` on an ExtractionResult (returned for chaining).
+    `reviewed`: a person has saved a review of it — accepted, nothing left to flag."""
+    result.review_reasons = [] if reviewed else review_reasons(result, document_threshold, meta_doubts=meta_doubts)
     result.needs_review = bool(result.review_reasons)
     return result

@@ -18,6 +18,9 @@ class UnknownField(ValueError):
 
 
 def apply_edits(result: ExtractionResult, edits: dict[str, int | float | None]) -> ExtractionResult:
+    """The result after a reviewer's save: edited cells verified, the constraints re-checked on the new
+    values, and `needs_review` cleared — a person has now reviewed the report (what is left broken is
+    listed in `violations`)."""
     unknown = sorted(set(edits) - set(ALL_FIELDS))
     if unknown:
         raise UnknownField(f"unknown field ids: {', '.join(unknown[:5])}")
@@ -31,8 +34,8 @@ def apply_edits(result: ExtractionResult, edits: dict[str, int | float | None]) 
             "status": CellStatus.number if value is not None else (
                 old.status if old.status in (CellStatus.blank, CellStatus.slash) else CellStatus.blank)})
     result.violations = recheck(result)
-    # the pipeline's policy; the document confidence predates the edits, so only its cells and checks count
-    return decide(result)
+    # a person has seen it: the review policy accepts a saved review (extraction/review_policy.py)
+    return decide(result, reviewed=True)
 
 
 def recheck(result: ExtractionResult) -> list[Violation]:
