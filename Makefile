@@ -23,6 +23,7 @@ test: install
 
 bench: install
 	$(BIN)/python -m pytest -q -m slow
+	$(BIN)/python -m eval.speed --out docs/benchmarks/speed.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["Summary", "summarize", "TextTiming", "time_texts", "ScanTiming", "time_scans", "startup",
-           "throughput", "profile_groups", "render_report", "main", "text_inputs"]
+           "throughput", "profile_groups", "STAGES", "render_report", "main", "text_inputs"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -240,29 +240,43 @@ def throughput(paths: list[Path], workers: int, jobs: int) -> float:
 
 # ---- where the time goes ---------------------------------------------------------------------
 
-GROUPS = (
-    ("extraction/reconcile.py", "reconcile"), ("extraction/row_alignments.py", "row alignments"),
-    ("extraction/align.py", "align"), ("extraction/milp.py", "MILP (HiGHS)"), ("scipy", "MILP (HiGHS)"),
-    ("extraction/assemble.py", "assemble"), ("models/token_classifier.py", "token classifier"),
-    ("onnxruntime", "token classifier"), ("models/rules.py", "rule labeller"),
-    ("extraction/ingest", "ingest"), ("extraction/confidence.py", "confidence"), ("pydantic", "pydantic"),
+STAGES = (  # (file, function) entry points: their cumulative CPU seconds in one `extract()`
+    ("extraction/ingest/__init__.py", "read_document", "ingest"),
+    ("models/rules.py", "label", "rule labeller"),
+    ("models/token_classifier.py", "probabilities", "network"),
+    ("models/token_classifier.py", "fuse_rows", "fuse rows"),
+    ("extraction/assemble.py", "assemble", "assemble (all calls)"),
+    ("extraction/reconcile.py", "reconcile", "reconcile (all)"),
+    ("extraction/row_alignments.py", "row_alignments", "row alignments"),
+    ("extraction/milp.py", "solve", "MILP solves"),
+    ("extraction/reconcile.py", "_ambiguity", "ambiguity check"),
+    ("extraction/reconcile.py", "_pin_unknowns", "pin unknowns"),
+    ("extraction/reconcile.py", "_smallest_explanations", "explanations"),
+    ("extraction/confidence.py", "score", "confidence"),
 )
 
 
 def profile_groups(path: Path) -> dict[str, float]:
-    """Own (tottime) seconds of one `extract()` grouped by module (GROUPS; the rest is 'other')."""
+    """Cumulative CPU seconds of one `extract()` (after a warm-up) in each of `STAGES`, plus
+    the whole call and the number of MILP solves. Stages nest (reconcile holds the solves)."""
     from extraction.pipeline import extract
 
     extract(path)
-    prof = cProfile.Profile()
+    prof = cProfile.Profile(time.process_time)
     prof.enable()
     extract(path)
     prof.disable()
+    stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
     out: dict[str, float] = {}
-    for (file, _line, _fn), (_cc, _nc, tt, _ct, _callers) in pstats.Stats(prof).stats.items():  # type: ignore[attr-defined]
-        group = next((g for key, g in GROUPS if key in file), "other")
-        out[group] = out.get(group, 0.0) + tt
-    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+    for (file, _line, fn), (_cc, nc, _tt, ct, _callers) in stats.items():
+        if fn == "extract" and file.endswith("extraction/pipeline.py"):
+            out["extract"] = ct
+        for key, name, label in STAGES:
+            if fn == name and file.endswith(key):
+                out[label] = out.get(label, 0.0) + ct
+                if label == "MILP solves":
+                    out["MILP solve count"] = out.get("MILP solve count", 0) + nc
+    return out
 
 
 # ---- the report ------------------------------------------------------------------------------
@@ -288,11 +302,13 @@ def render_report(texts: list[TextTiming], start: dict, scans: list[ScanTiming],
     lines += ["", "Slowest reports (wall s): " + ", ".join(
         f"{t.path.name} {t.seconds:.2f}" for t in sorted(texts, key=lambda t: -t.seconds)[:5]), ""]
     if profiles:
-        lines += ["### Where the slowest reports spend their time (cProfile own time, s)", ""]
-        groups = sorted({g for prof in profiles.values() for g in prof})
+        lines += ["### Where the slowest reports spend their time (cProfile, cumulative CPU s; stages nest)", ""]
+        order = ["extract"] + [label for *_k, label in STAGES] + ["MILP solve count"]
+        groups = [g for g in order if any(g in prof for prof in profiles.values())]
         lines += ["| report | " + " | ".join(groups) + " |", "|---|" + "---|" * len(groups)]
         for name, prof in profiles.items():
-            lines.append(f"| {name} | " + " | ".join(f"{prof.get(g, 0.0):.2f}" for g in groups) + " |")
+            lines.append(f"| {name} | " + " | ".join(
+                f"{prof.get(g, 0):.0f}" if g.endswith("count") else f"{prof.get(g, 0.0):.2f}" for g in groups) + " |")
         lines.append("")
     lines += ["## Start-up (fresh interpreter, median)", "", "| command | wall s | CPU s |", "|---|---|---|"]
     lines += [f"| `{k}` | {w:.3f} | {c:.3f} |" for k, (w, c) in start.items()]

@@ -357,10 +357,12 @@ class RapidOcrEngine:
         return lines
 
     def read_lines(self, gray: np.ndarray, boxes: list[tuple[int, int, int, int]],
-                   check: Callable[[], None] | None = None) -> list[OcrLine]:
-        """Recognise text-line boxes of `gray` in batches, a tall box (vertical text) cut into
-        its characters first — detection's boxes, or a ruled table's cell lines."""
-        boxes = [b for box in boxes for b in _split_vertical(gray, box)]
+                   check: Callable[[], None] | None = None,
+                   single: list[tuple[int, int, int, int]] = ()) -> list[OcrLine]:
+        """Recognise text-line boxes of `gray` in one batched pass: detected `boxes` (a tall one
+        is vertical text, cut into its characters first) and `single` boxes known to hold one
+        horizontal line each (a ruled cell's lines: a lone narrow digit is not vertical text)."""
+        boxes = [b for box in boxes for b in _split_vertical(gray, box)] + list(single)
         return self.line_from_crops(gray, boxes, check)
 
     def line_from_crops(self, gray: np.ndarray, boxes: list[tuple[int, int, int, int]],

@@ -127,8 +127,7 @@ def _read_by_grid(gray: np.ndarray, tables: list[Table], ocr, tol: float, check,
             check()
     t["det"] = t.get("det", 0.0) + time.perf_counter() - t0
     t0 = time.perf_counter()
-    boxes += cell_line_boxes(gray, tables, tol)
-    lines = ocr.read_lines(gray, boxes, check)
+    lines = ocr.read_lines(gray, boxes, check, single=cell_line_boxes(gray, tables, tol))
     lines.sort(key=lambda ln: (ln.box[1], ln.box[0]))
     t["rec"] = t.get("rec", 0.0) + time.perf_counter() - t0
     return lines

@@ -21,12 +21,12 @@ def test_report_has_a_row_per_kind_the_ratio_and_throughput():
              TextTiming(Path("c.html"), "html", 0.2, 0.2)]
     scans = [ScanTiming(Path("s.pdf"), 6, 9.0, 12.0, 800.0, 18.0, 30.0, 200, 200, {"det": 1.0})]
     md = render_report(texts, {"gongkai --help": (0.4, 0.3)}, scans, {("text", 2): 12.5},
-                       {"b.txt": {"reconcile": 0.2}})
+                       {"b.txt": {"extract": 0.5, "reconcile (all)": 0.2}})
     assert "| text | 2 | 0.200 | 0.300 | 0.300 |" in md
     assert "| html | 1 |" in md and "| all | 3 |" in md
     assert "| s.pdf | 6 | 9.0 | 1.50 | 12.0 | 18.0 | 30.0 | 0.50 | 0.40 | 800 | 200/200 |" in md
     assert "| text | 2 | 12.50 |" in md
-    assert "| b.txt | 0.20 |" in md
+    assert "| b.txt | 0.50 | 0.20 |" in md
 
 
 @pytest.mark.slow
