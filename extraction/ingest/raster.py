@@ -125,9 +125,19 @@ def _read_by_grid(gray: np.ndarray, tables: list[Table], ocr, tol: float, check,
         boxes += [(bx0, by0 + y0, bx1, by1 + y0) for bx0, by0, bx1, by1 in ocr.detect(strip, scale)]
         if check:
             check()
+    cells, messy = cell_line_boxes(gray, tables, tol)
+    if messy:  # ink across a cell's edges (a seal, a stray stroke): the detector separates the text
+        x0, y0 = min(c[0] for c in messy), min(c[1] for c in messy)
+        x1, y1 = max(c[2] for c in messy), max(c[3] for c in messy)
+        for bx0, by0, bx1, by1 in ocr.detect(gray[y0:y1, x0:x1], scale):
+            cx, cy = x0 + (bx0 + bx1) / 2, y0 + (by0 + by1) / 2
+            cell = next((c for c in messy if c[0] <= cx < c[2] and c[1] <= cy < c[3]), None)
+            if cell is not None:  # clipped to its cell: no glyph read twice
+                boxes.append((max(cell[0], x0 + bx0), max(cell[1], y0 + by0),
+                              min(cell[2], x0 + bx1), min(cell[3], y0 + by1)))
     t["det"] = t.get("det", 0.0) + time.perf_counter() - t0
     t0 = time.perf_counter()
-    lines = ocr.read_lines(gray, boxes, check, single=cell_line_boxes(gray, tables, tol))
+    lines = ocr.read_lines(gray, boxes, check, single=cells)
     lines.sort(key=lambda ln: (ln.box[1], ln.box[0]))
     t["rec"] = t.get("rec", 0.0) + time.perf_counter() - t0
     return lines
@@ -146,15 +156,22 @@ def _free_strips(h: int, tables: list[Table], tol: float, min_height: int = 8) -
     return out
 
 
+Box = tuple[int, int, int, int]
+
+
 def cell_line_boxes(gray: np.ndarray, tables: list[Table], tol: float, min_ink: int = 12
-                    ) -> list[tuple[int, int, int, int]]:
+                    ) -> tuple[list[Box], list[Box]]:
     """The text lines inside every cell of `tables` (rulings already erased), as boxes (x0, y0,
     x1, y1): rows of ink are grouped into lines no taller than 1.5× the page's typical line
     height (the median ink height of the one-line cells, mostly numbers), so a character drawn
-    in separate strokes (三) stays one line while a wrapped row label gives one box per line."""
+    in separate strokes (三) stays one line while a wrapped row label gives one box per line.
+
+    Returns (line boxes, messy cells): a cell whose ink runs into its edges (a seal or a stroke
+    across the ruling) is left out of the first list; its interior box is in the second."""
     m = int(tol) + 2
     runs_per_cell: list[tuple[int, int, np.ndarray, list[list[int]]]] = []
     heights: list[int] = []
+    messy: list[Box] = []
     for table in tables:
         for cell in table.cells:
             x0, y0, x1, y1 = int(cell.x0) + m, int(cell.y0) + m, int(cell.x1) - m, int(cell.y1) - m
@@ -163,12 +180,15 @@ def cell_line_boxes(gray: np.ndarray, tables: list[Table], tol: float, min_ink: 
             ink = gray[y0:y1, x0:x1] < 128
             if ink.sum() < min_ink:
                 continue
+            if max(ink[:2].sum(), ink[-2:].sum(), ink[:, :2].sum(), ink[:, -2:].sum()) >= 3:
+                messy.append((x0, y0, x1, y1))
+                continue
             runs = _ink_runs(ink.any(axis=1), gap=2)
             runs_per_cell.append((x0, y0, ink, runs))
             if len(runs) == 1:  # a one-line cell (most are numbers): its height is a line's
                 heights.append(runs[0][1] - runs[0][0])
     if not runs_per_cell:
-        return []
+        return [], messy
     if not heights:
         heights = [b - a for *_, runs in runs_per_cell for a, b in runs]
     line_h = float(np.median(heights))
@@ -189,7 +209,7 @@ def cell_line_boxes(gray: np.ndarray, tables: list[Table], tol: float, min_ink: 
             bx0, bx1 = x0 + max(0, int(xs[0]) - pad), x0 + min(ink.shape[1], int(xs[-1]) + 1 + pad)
             by0, by1 = y0 + max(0, a - pad), y0 + min(ink.shape[0], b + pad)
             boxes.append((bx0, by0, bx1, by1))
-    return boxes
+    return boxes, messy
 
 
 def _ink_runs(on: np.ndarray, gap: int) -> list[list[int]]:

@@ -35,7 +35,8 @@ def _page() -> np.ndarray:
 
 
 def test_a_wrapped_label_gives_one_box_per_line_and_a_stroked_character_one_box():
-    boxes = cell_line_boxes(_page(), [_table()], tol=3.0)
+    boxes, messy = cell_line_boxes(_page(), [_table()], tol=3.0)
+    assert messy == []
     inside = lambda cx0, cy0, cx1, cy1: [b for b in boxes if cx0 <= b[0] and b[2] <= cx1 and cy0 <= b[1] and b[3] <= cy1]
     label = inside(100, 100, 300, 200)
     assert len(label) == 2 and label[0][3] <= label[1][1] + 8  # two lines, top one first
@@ -45,6 +46,15 @@ def test_a_wrapped_label_gives_one_box_per_line_and_a_stroked_character_one_box(
     assert len(inside(100, 200, 300, 250)) == 1
     assert inside(300, 200, 400, 250) == []  # dust is no text
     assert len(boxes) == 4
+
+
+def test_a_cell_with_ink_across_its_edge_is_left_to_the_detector():
+    page = _page()
+    page[205:245, 305:308] = 0  # a seal's stroke running into cell (1, 1)
+    page[215:235, 340:360] = 0
+    boxes, messy = cell_line_boxes(page, [_table()], tol=3.0)
+    assert messy == [(305, 205, 395, 245)]  # the cell's interior
+    assert len(boxes) == 4 and all(b[0] < 300 or b[1] < 200 for b in boxes)
 
 
 def test_free_strips_are_the_rows_no_table_covers():
