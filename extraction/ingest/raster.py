@@ -1,8 +1,8 @@
 """The OCR page path shared by scanned PDF pages and images: one grayscale page → segments.
 
 Steps: deskew (projection profile) → perspective correction (`rectify`) → ruling lines and the
-table grid → rules erased → OCR (where the grid is known, each cell's lines are recognised from
-the cell's own crop and text is detected only outside the tables) → orientation check (a page read upside down or sideways is turned
+table grid → rules erased → OCR (with `read_cells`, where the grid is known each cell's lines are
+recognised from the cell's own crop and text is detected only outside the tables) → orientation check (a page read upside down or sideways is turned
 and read again) → characters laid out into lines and cells (`layout`) → numeric cells get top-k
 digit readings.
 """
@@ -97,7 +97,7 @@ def _read(gray: np.ndarray, ocr: OcrEngine, deadline: Deadline | None, t: dict[s
     t["grid"] = t.get("grid", 0.0) + time.perf_counter() - t0
     t0 = time.perf_counter()
     check = deadline.check if deadline else None
-    if tables and hasattr(ocr, "read_lines") and hasattr(ocr, "detect"):
+    if tables and getattr(ocr, "read_cells", False):
         lines = _read_by_grid(clean, tables, ocr, tol, check, t)
     else:
         lines = ocr.recognize(clean, check)

@@ -94,10 +94,12 @@ def test_a_ruled_table_is_read_cell_by_cell_without_detection_over_it():
         return real_detect(gray, scale)
 
     engine.detect = spy  # type: ignore[method-assign]
+    engine.read_cells, was = True, engine.read_cells
     try:
         segs = ocr_page(np.array(img), 1, engine)
     finally:
         del engine.detect
+        engine.read_cells = was
     text = [s.text for s in segs]
     for cells in rows:
         for t in cells:
