@@ -11,8 +11,10 @@ from pydantic import BaseModel, Field
 from extraction import template as T
 from extraction.digitlike import LOOKALIKE_PROB, as_digits, ocr_source
 from extraction.document import Document, SourceKind
-from extraction.result import CellStatus, Provenance
-from extraction.textnorm import ORG_PHRASES, SLASH_TOKENS, heal_phrases, nfkc, parse_number, squash_spaces
+from extraction.meta import MetaReading, read_meta
+from extraction.narrative import narrative_figures
+from extraction.result import CellStatus, NarrativeFigure, Provenance
+from extraction.textnorm import SLASH_TOKENS, nfkc, parse_number
 from models.base import LabelledDocument, Span
 from models.labels import Tag
 
@@ -77,9 +79,11 @@ class Assembled(BaseModel):
     org: str | None = None
     year: int | None = None
     title: str | None = None
+    meta: MetaReading | None = None
     rows: list[RowReading]
     sections: list[int] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    narrative: list[NarrativeFigure] = Field(default_factory=list, description="figures the prose states")
     set_aside: list[RowReading] = Field(
         default_factory=list, description="second printings of a row that fitted worse than the one kept")
 
@@ -234,30 +238,16 @@ def _fit(row: RowReading) -> tuple[int, int]:
     return (-abs(filled - len(row.fields)), numbers)
 
 
-def _meta(labelled: LabelledDocument) -> tuple[str | None, int | None, str | None]:
-    def best(tag: Tag) -> Span | None:
-        spans = [s for s in labelled.spans if s.tag is tag]
-        return max(spans, key=lambda s: (s.score, -s.segment)) if spans else None
-
-    org_span, year_span = best(Tag.ORG), best(Tag.YEAR)
-    org = heal_phrases(squash_spaces(labelled.text(org_span)).strip(" :：#*"), ORG_PHRASES) if org_span else None
-    year = int(nfkc(labelled.text(year_span))) if year_span else None
-    title = None
-    title_spans = [s for s in labelled.spans if s.tag is Tag.TITLE]
-    if title_spans:
-        title = squash_spaces(labelled.document.segments[title_spans[0].segment].text).lstrip("#* ")
-        title = title.split(":", 1)[1].strip() if title.startswith("标题") and ":" in title else title
-    return org or None, year, title
-
-
-def assemble(labelled: LabelledDocument) -> Assembled:
+def assemble(labelled: LabelledDocument, *, ocr: bool = False) -> Assembled:
+    """`ocr`: the text came through someone's OCR (a misread place name in the org may be healed)."""
     builder = _Builder(labelled)
     sections: list[int] = []
     for index, span in enumerate(labelled.spans):
         if span.tag is Tag.SECTION and span.key and int(span.key) not in sections:
             sections.append(int(span.key))
         builder.feed(span, index)
-    org, year, title = _meta(labelled)
+    meta = read_meta(labelled, ocr=ocr)
     rows = builder.finish()
-    return Assembled(source_kind=labelled.document.source_kind, org=org, year=year, title=title, rows=rows,
-                     sections=sections, warnings=builder.warnings, set_aside=builder.set_aside)
+    return Assembled(source_kind=labelled.document.source_kind, org=meta.org, year=meta.year, title=meta.title,
+                     meta=meta, rows=rows, sections=sections, warnings=builder.warnings, set_aside=builder.set_aside,
+                     narrative=narrative_figures(labelled))

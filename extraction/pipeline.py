@@ -9,6 +9,7 @@ from extraction import template as T
 from extraction.assemble import Assembled, assemble
 from extraction.confidence import review_threshold, score
 from extraction.document import Document, SourceKind
+from extraction.formats import older_format_reason, older_layout_reason
 from extraction.ingest import IngestError, read_document
 from extraction.ocr_evidence import looks_ocred
 from extraction.reconcile import reconcile
@@ -48,21 +49,21 @@ def _check_is_report(doc: Document, asm: Assembled) -> None:
     tables = asm.tables()
     if not tables and not asm.sections:
         raise ExtractionError("not a 政府信息公开工作年度报告: no sections 一…六 and no report tables found")
+    if reason := older_layout_reason(text, set(tables)):
+        raise ExtractionError(reason)
     if not tables:
-        if "主动公开" in text and ("第九条" in text or "第十条" in text or "政府信息公开申请情况" not in text):
-            raise ExtractionError("an older-format report (pre-2021 template): its tables cannot be mapped")
         raise ExtractionError("no table 2/3/4 values found: not a report in the 2021 format, or the tables are images")
-    if "t3" not in tables and ("申请公开政府信息" in text or "不同意公开" in text) and "本年新收" not in text:
-        raise ExtractionError("an older-format report (pre-2021 template): table 3 uses the pre-2021 rows")
 
 
 def extract_document(doc: Document, *, labeller: str | Labeller = DEFAULT_LABELLER,
                      reconcile_mode: str = "full") -> ExtractionResult:
     lab = get_labeller(labeller) if isinstance(labeller, str) else labeller
+    if reason := older_format_reason("".join(s.text for s in doc.segments)):
+        raise ExtractionError(reason)  # never mapped onto the 2021 fields
     labelled = lab.label(doc)
     # garbled labels: the digits came through someone's OCR too (see extraction.ocr_evidence)
     ocred = doc.source_kind is SourceKind.text and looks_ocred(labelled)
-    asm = assemble(labelled)
+    asm = assemble(labelled, ocr=ocred)
     _check_is_report(doc, asm)
     outcome = reconcile(asm, reconcile_mode)
     if ocred:  # a broken sum may be our source's misreading, not the agency's arithmetic
@@ -91,21 +92,20 @@ def extract_document(doc: Document, *, labeller: str | Labeller = DEFAULT_LABELL
     if ocred:
         warnings.append("the text reads like OCR output (template labels misread): broken sums are reported as "
                         "unresolved, not as the report's own errors; pass --ocr-text to let the sums correct digits")
-    if asm.org is None:
-        warnings.append("issuing organisation not found")
-    if asm.year is None:
-        warnings.append("report year not found")
+    meta = asm.meta
+    warnings += meta.warnings
     for table in ("t2", "t3", "t4"):
         if table not in asm.tables():
             warnings.append(f"table {table[1]} not found: its fields are reported as missing")
-    needs_review = bool(unresolved or ambiguous or asm.org is None or asm.year is None
-                        or doc_conf < review_threshold())
+    needs_review = bool(unresolved or ambiguous or meta.needs_review or doc_conf < review_threshold())
     return ExtractionResult(
-        meta=Meta(org=asm.org, year=asm.year, title=asm.title, source_kind=doc.source_kind),
+        meta=Meta(org=meta.org, org_canonical=meta.org_canonical, region=meta.region, year=meta.year,
+                  published=meta.published, title=meta.title, source_kind=doc.source_kind),
         fields=fields,
         violations=outcome.violations,
         corrections=outcome.corrections,
         merged_rows=outcome.merged_rows,
+        narrative=outcome.narrative,
         warnings=warnings,
         confidence=round(doc_conf, 4),
         needs_review=needs_review,

@@ -23,10 +23,11 @@ from extraction.row_alignments import CONSTRAINTS, MAX_COUNT, row_alignments
 from extraction.assemble import Assembled, RowReading, Token
 from extraction.milp import Model
 from extraction.result import (
-    Candidate, CellStatus, Correction, FieldResult, MergedRow, Violation, ViolationKind,
+    Candidate, CellStatus, Correction, FieldResult, MergedRow, NarrativeFigure, Violation, ViolationKind,
 )
 
 COST_VIOLATION = 25.0
+COST_NARRATIVE = 3.0  # nats: the prose contradicting a reading (`extraction.narrative`)
 AMBIGUITY_MARGIN = 1.5  # nats: a solution this close to the best is a real alternative (~4.5x likelihood)
 CONSTRAINED = sorted({f for _, lhs, rhs in CONSTRAINTS for f in lhs + rhs})
 
@@ -55,6 +56,7 @@ class Outcome:
     corrections: list[Correction]
     merged_rows: list[MergedRow]
     warnings: list[str]
+    narrative: list[NarrativeFigure] = field(default_factory=list)
 
 
 def _reading_value(tok: Token, choice: int = 0) -> int | float | None:
@@ -77,12 +79,12 @@ def _cell_from(row: RowReading, src: CellSource, how: str, reading_choice: dict[
 class _Problem:
     """The MILP for tables 3 and 4 of one document."""
 
-    def __init__(self, rows: list[RowReading]):
+    def __init__(self, rows: list[RowReading], narrative: list[NarrativeFigure] = (), allow_unread: bool = False):
         self.rows = rows
         self.m = Model()
         read = [row_alignments(row) for row in rows]
         self.ambiguous_row = [len(a) > 1 for a in read]  # the row's own readings disagree
-        self.aligns = [a + [unread(len(row.fields))] for a, row in zip(read, rows)]
+        self.aligns = [a + [unread(len(row.fields))] for a, row in zip(read, rows)] if allow_unread else read
         values = [r.value for row in rows for t in row.tokens for r in t.readings if r.value <= MAX_COUNT]
         values += [c.value for aligns in self.aligns for a in aligns for c in a.cells if c.kind == "const"]
         self.U = float(max([100.0] + [2 * v + 10 for v in values]))
@@ -94,6 +96,7 @@ class _Problem:
         for r, row in enumerate(rows):
             self._row(r, row)
         self._constraints()
+        self._narrative(narrative)
 
     def _reading_vars(self, r: int, t: int) -> list[int] | None:
         tok = self.rows[r].tokens[t]
@@ -197,6 +200,22 @@ class _Problem:
             self.m.add({p: 1.0, n: 1.0, e: -big}, -math.inf, 0)
 
 
+    def _narrative(self, figures: list[NarrativeFigure]) -> None:
+        """A figure the prose states is a soft constraint on its fields' sum: it settles what the table
+        leaves open and costs far less than any constraint, so it never moves a certain reading."""
+        big = 50 * self.U
+        for fig in figures:
+            if not all(f in self.x for f in fig.fields):
+                continue
+            p = self.m.var(0, big, integer=False)
+            n = self.m.var(0, big, integer=False)
+            e = self.m.binary(COST_NARRATIVE)
+            coefs = {self.x[f]: 1.0 for f in fig.fields}
+            coefs[p], coefs[n] = -1.0, 1.0
+            self.m.eq(coefs, float(fig.value))
+            self.m.add({p: 1.0, n: 1.0, e: -big}, -math.inf, 0)
+
+
 def _pick(res_x, vars_: list[int]) -> int:
     return max(range(len(vars_)), key=lambda i: res_x[vars_[i]])
 
@@ -220,9 +239,15 @@ def reconcile(asm: Assembled, mode: str = "full") -> Outcome:
     if mode == "off":
         _table2(asm, cells, warnings, set())
         return _unreconciled(asm, cells, rows, warnings)
-    prob = _Problem(rows)
+    prob = _Problem(rows, asm.narrative)
     res = prob.m.solve()
-    if res is None:  # the model is always feasible (every row may be unread): only a time-out lands here
+    if res is None:
+        # readings that contradict each other: the same model with every row allowed to be unread is
+        # always feasible. It is a fallback, not the default: its big-M rows make a normal document's
+        # solve ~100x slower.
+        prob = _Problem(rows, asm.narrative, allow_unread=True)
+        res = prob.m.solve()
+    if res is None:  # only a time-out lands here
         warnings.append("the reconciler ran out of time; readings are reported as read, unverified")
         _table2(asm, cells, warnings, set())
         return _unreconciled(asm, cells, rows, warnings)
@@ -259,7 +284,7 @@ def reconcile(asm: Assembled, mode: str = "full") -> Outcome:
     _keep_printed_where_ambiguous(cells)
     corrections = _corrections(cells)
     violations = _violations(asm, cells, prob.U)
-    return Outcome(cells, violations, corrections, merged_out, warnings)
+    return Outcome(cells, violations, corrections, merged_out, warnings, _checked(asm.narrative, cells, warnings))
 
 
 T2_STOCK_REPEALED = 0.5  # nats: as many repealed this year as are in force
@@ -273,6 +298,7 @@ IMPLAUSIBLE = 3.0  # nats: fewer documents in force than issued this year
 def _table2(asm: Assembled, cells: dict[str, Cell], warnings: list[str], styles: set[str]) -> None:
     """Table 2 has no 勾稽关系; a row whose token count is off is settled by how tables 3/4 of the
     same document were printed (`styles`: the alignments chosen there) and by plausibility."""
+    stated = {fig.fields[0]: fig.value for fig in asm.narrative if len(fig.fields) == 1}
     for row in (r for r in asm.rows if r.table == "t2"):
         aligns = alignments(row.tokens, len(row.fields))
         if not aligns:
@@ -281,6 +307,9 @@ def _table2(asm: Assembled, cells: dict[str, Cell], warnings: list[str], styles:
 
         def cost(a: Alignment) -> float:
             c = a.cost - (STYLE_BONUS if a.how in styles and a.how != "exact" else 0.0)
+            for f, src in zip(row.fields, a.cells):
+                if f in stated and _cell_from(row, src, a.how, {}, f).value != stated[f]:
+                    c += COST_NARRATIVE
             if len(row.fields) == 3:  # issued, repealed, in_force
                 issued, repealed, in_force = (_cell_from(row, src, a.how, {}, "").value for src in a.cells)
                 if issued is not None and in_force is not None and in_force < issued:
@@ -547,10 +576,23 @@ def _smallest_explanations(cells: dict[str, Cell], U: float, limit: int = 4) -> 
     return found
 
 
+def _checked(figures: list[NarrativeFigure], cells: dict[str, Cell], warnings: list[str]) -> list[NarrativeFigure]:
+    """Each stated figure beside the table's value; a contradiction is a finding (and a warning)."""
+    out = []
+    for fig in figures:
+        values = [_effective(cells[f]) for f in fig.fields]
+        table = None if any(v is None for v in values) else sum(values)
+        agrees = None if table is None else abs(table - fig.value) < 1e-9
+        if agrees is False:
+            warnings.append(f"the report's text states “{fig.phrase}” but its table gives {table:g}")
+        out.append(fig.model_copy(update={"table_value": table, "agrees": agrees}))
+    return out
+
+
 def _unreconciled(asm: Assembled, cells: dict[str, Cell], rows: list[RowReading], warnings: list[str]) -> Outcome:
     for row in rows:
         if row.merged_rows:
             continue
         for i, f in enumerate(row.fields):
             cells[f] = _cell_from(row, fallback(len(row.tokens), len(row.fields)).cells[i], "truncated", {}, f)
-    return Outcome(cells, _violations(asm, cells, 1e6), [], [], warnings)
+    return Outcome(cells, _violations(asm, cells, 1e6), [], [], warnings, _checked(asm.narrative, cells, warnings))

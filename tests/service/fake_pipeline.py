@@ -1,7 +1,8 @@
 """A stand-in for `extraction.pipeline.extract` that the service tests steer through the file content.
 
 Markers in the bytes: FAKE:FAIL (not a report), FAKE:BUG (an unexpected exception), FAKE:CRASH (the process
-dies), FAKE:HANG (never returns), FAKE:SLEEP=<s>, FAKE:MEM (allocates without bound). A JSON body in the
+dies), FAKE:HANG (never returns), FAKE:SLEEP=<s>, FAKE:MEM (allocates without bound), FAKE:PAGES=<n> (reports
+n pages read, as ingest does, pausing FAKE:SLEEP after each). A JSON body in the
 seeds' gold format is returned as the result; anything else gets deterministic values from its hash.
 """
 from __future__ import annotations
@@ -18,6 +19,7 @@ from extraction.pipeline import ExtractionError
 from extraction.result import (CellStatus, Correction, ExtractionResult, FieldResult, Meta, Provenance, Violation,
                                ViolationKind)
 from extraction.document import Box, SourceKind
+from extraction.meta import canonical_agency
 
 KINDS = {".txt": SourceKind.text, ".html": SourceKind.html, ".pdf": SourceKind.pdf_scan,
          ".png": SourceKind.image, ".jpg": SourceKind.image, ".tif": SourceKind.image}
@@ -36,7 +38,13 @@ def extract(source: bytes | str | Path, name: str = "", *, labeller: str = "rule
     if b"FAKE:MEM" in data:
         blocks = [bytearray(256 << 20) for _ in range(64)]  # 16 GiB: the memory limit stops it
         return blocks  # pragma: no cover
-    if m := re.search(rb"FAKE:SLEEP=([\d.]+)", data):
+    if m := re.search(rb"FAKE:PAGES=(\d+)", data):
+        from extraction.progress import page_read
+        pause = re.search(rb"FAKE:SLEEP=([\d.]+)", data)
+        for i in range(int(m.group(1))):
+            page_read(i + 1, int(m.group(1)))
+            time.sleep(float(pause.group(1)) if pause else 0)
+    elif m := re.search(rb"FAKE:SLEEP=([\d.]+)", data):
         time.sleep(float(m.group(1)))
     if data.startswith(b"%PDF") and b"%%EOF" not in data[-1024:]:
         raise ExtractionError("malformed PDF: truncated (no %%EOF)")
@@ -74,7 +82,8 @@ def _result(org, year, values: dict, kind: SourceKind, low: float = 0.6) -> Extr
                                                   rhs_value=rhs, difference=lhs - rhs, kind=ViolationKind.unresolved,
                                                   cells=[total])]
     return ExtractionResult(
-        meta=Meta(org=org, year=year, source_kind=kind), fields=fields, violations=violations,
+        meta=Meta(org=org, org_canonical=canonical_agency(org).canonical if org else None, year=year,
+                  source_kind=kind), fields=fields, violations=violations,
         corrections=[Correction(field=fid, before="O", after=fields[fid].value, constraints=["t3.row.granted"],
                                 reason="OCR read O for 0")],
         confidence=min(f.confidence for f in fields.values()), needs_review=bool(violations) or low < 0.9,
