@@ -14,7 +14,7 @@ from typing import Callable
 
 from training.synth.sample import SampleSpec
 
-__all__ = ["Split", "SPLITS", "VALIDATION_SPLITS", "build_split", "ensure_split"]
+__all__ = ["Split", "SPLITS", "VALIDATION_SPLITS", "FAMILY_SPLITS", "build_split", "ensure_split"]
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,18 @@ class Split:
     source_error_rate: float = 0.05
     dpi: tuple[int, ...] = (100, 120, 150, 150, 200, 200, 300)
     about: str = ""
+    levels: dict | None = None  # who publishes in this form (training.synth.orgs levels); None = usual mix
 
     def spec(self) -> SampleSpec:
         return SampleSpec(kind=self.kind, layouts=self.layouts, noise=self.noise,
-                          source_error_rate=self.source_error_rate, dpi=self.dpi)
+                          source_error_rate=self.source_error_rate, dpi=self.dpi, levels=self.levels)
 
+
+# Who publishes each crawled family: municipal bureaus' sites (collapsed runs), city portals with
+# city-wide aggregates (span per line), district-level portals (squashed pages).
+_BUREAUS = {"bureau": 6, "gov_office": 2, "district_gov": 1, "township": 1}
+_CITIES = {"city_gov": 2, "district_gov": 1}
+_DISTRICTS = {"district_gov": 2, "city_gov": 1}
 
 _S = [
     Split("text-clean", "text", 500, 1001, about="every text layout, no OCR noise"),
@@ -48,6 +55,17 @@ _S = [
     Split("pdf", "pdf", 50, 1007, about="digital WPS-style PDFs (text layer)"),
     Split("scan-150", "scan", 50, 1008, dpi=(100, 150), about="image-only PDFs at 100-150 dpi"),
     Split("scan-300", "scan", 50, 1009, dpi=(200, 300), about="image-only PDFs at 200-300 dpi"),
+    # one split per real-world family (training/synth/layouts/crawled.py, converted.py), text only
+    Split("fam-collapsed", "text", 80, 1101, layouts={"collapsed": 1}, levels=_BUREAUS,
+          about="crawler export, one cell per line, equal runs collapsed, labels broken over lines"),
+    Split("fam-spanline", "text", 80, 1102, layouts={"spanline": 1}, levels=_CITIES,
+          about="one HTML span per line, CRLF, numbers split over spans, enumerations on their own line"),
+    Split("fam-squashed", "text", 80, 1103, layouts={"squashed_page": 1}, levels=_DISTRICTS,
+          about="the whole page on one line, each row's cells concatenated without a separator"),
+    Split("fam-converter-md", "text", 80, 1104, layouts={"converter_md": 1},
+          about="PDF-to-Markdown converter pipe tables: wrapped labels, merged headers, footers in tables"),
+    Split("fam-ocr-md", "text", 80, 1105, layouts={"ocr_md": 1},
+          about="OCR/VLM Markdown of a scan: table 3 cut per group, generic headers, '-' cells, misreads"),
 ]
 SPLITS: dict[str, Split] = {s.name: s for s in _S}
 
@@ -63,6 +81,15 @@ _V = [
     Split("val-scan", "scan", 20, 2008, dpi=(100, 150, 200, 300), about="calibration: scans, all dpi"),
 ]
 VALIDATION_SPLITS: dict[str, Split] = {s.name: s for s in _V}
+
+# The synthetic split that stands for each family of real files (eval/datasets.py `real_family`),
+# for the synthetic-vs-real comparison of the benchmark report. Families with no real file yet
+# (converter and OCR Markdown) are compared once such files exist.
+FAMILY_SPLITS: dict[str, str] = {
+    "collapsed": "fam-collapsed", "spanline": "fam-spanline", "squashed": "fam-squashed",
+    "pdftotext": "pdftext", "html": "html", "pdf": "pdf", "converter-md": "fam-converter-md",
+    "ocr-md": "fam-ocr-md",
+}
 
 
 def build_split(name: str, out_dir: Path, progress: Callable[[int], None] | None = None) -> list[dict]:
