@@ -14,7 +14,8 @@ from typing import Callable
 
 from training.synth.sample import SampleSpec
 
-__all__ = ["Split", "SPLITS", "VALIDATION_SPLITS", "FAMILY_SPLITS", "build_split", "ensure_split"]
+__all__ = ["Split", "SPLITS", "VALIDATION_SPLITS", "FAMILY_SPLITS", "build_split", "ensure_split",
+           "generator_fingerprint"]
 
 
 @dataclass(frozen=True)
@@ -97,18 +98,43 @@ def build_split(name: str, out_dir: Path, progress: Callable[[int], None] | None
     from training.synth.corpus import generate
 
     s = SPLITS.get(name) or VALIDATION_SPLITS[name]
-    return generate(Path(out_dir) / name, s.n, [s.kind], s.seed, lambda _k: s.spec(), progress=progress)
+    rows = generate(Path(out_dir) / name, s.n, [s.kind], s.seed, lambda _k: s.spec(), progress=progress)
+    (Path(out_dir) / name / STAMP).write_text(generator_fingerprint() + "\n", encoding="utf-8")
+    return rows
+
+
+def generator_fingerprint() -> str:
+    """A hash of the generator's code (training/synth and the printed wording it uses): samples
+    written by other code are not the split any more."""
+    import hashlib
+
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.blake2b(digest_size=8)
+    for p in sorted((root / "training" / "synth").rglob("*.py")) + [root / "extraction" / "template.py"]:
+        h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
+STAMP = ".generator"
 
 
 def ensure_split(name: str, out_dir: Path, n: int | None = None,
                  progress: Callable[[int], None] | None = None) -> Path:
     """Make sure the first `n` samples (default: all) of split `name` exist under `out_dir/name/`,
-    generating only the missing ones (same seed and index, so the same bytes); returns the folder."""
+    generating only the missing ones (same seed and index, so the same bytes); returns the folder.
+    A folder written by another version of the generator (its `.generator` stamp differs) is
+    emptied and regenerated, so a changed generator never leaves stale samples behind."""
     from training.synth.corpus import make_sample, write_sample
 
     s = SPLITS.get(name) or VALIDATION_SPLITS[name]
     folder = Path(out_dir) / name
     folder.mkdir(parents=True, exist_ok=True)
+    stamp, code = folder / STAMP, generator_fingerprint()
+    if not stamp.exists() or stamp.read_text(encoding="utf-8").strip() != code:
+        for p in folder.iterdir():
+            if p.is_file() and p.name.startswith(f"{s.kind}-{s.seed}-"):
+                p.unlink()
+        stamp.write_text(code + "\n", encoding="utf-8")
     spec = s.spec()
     for i in range(min(n if n is not None else s.n, s.n)):
         if not (folder / f"{s.kind}-{s.seed}-{i:06d}.gold.json").exists():

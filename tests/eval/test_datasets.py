@@ -68,3 +68,14 @@ def test_the_real_dataset_is_every_real_file_and_every_seed_by_family():
     crawled = [s for s in ds.samples if s.source.name.endswith(".crawler.txt")]
     assert crawled and {s.layout for s in crawled} <= {"collapsed", "spanline", "squashed"}
     assert {"collapsed", "spanline", "squashed"} <= set(fam)
+
+
+def test_a_split_written_by_another_generator_is_regenerated(tmp_path):
+    first = resolve("fam-collapsed", bench_dir=tmp_path, limit=1).samples[0].source
+    good = first.read_bytes()
+    first.write_bytes(b"stale sample from an older generator")
+    (tmp_path / "fam-collapsed" / ".generator").write_text("0000\n")
+    again = resolve("fam-collapsed", bench_dir=tmp_path, limit=1).samples[0].source
+    assert again.read_bytes() == good
+    first.write_bytes(b"edited by hand")  # same generator: files are trusted as they are
+    assert resolve("fam-collapsed", bench_dir=tmp_path, limit=1).samples[0].source.read_bytes() == b"edited by hand"

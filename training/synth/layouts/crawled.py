@@ -219,6 +219,10 @@ class Collapsed(Crawler):
             cuts: list[int] = []
             if st["enum_line"] or st["number_spans"]:
                 cuts += [m.end() for m in self._ENUM.finditer(p.text)]
+            if st["number_spans"]:  # a styled run per phrase: the 、 of a list in a span of its own
+                for k, ch in enumerate(p.text):
+                    if ch == "、":
+                        cuts += [k, k + 1]
             if st["number_spans"] or st["short_narrative"]:
                 for m in self._DIGITS.finditer(p.text):
                     if rng.random() < 0.3:
