@@ -37,10 +37,10 @@ class Split:
 
 
 # Who publishes each crawled family: municipal bureaus' sites (collapsed runs), city portals with
-# city-wide aggregates (span per line), district-level portals (squashed pages).
+# city-wide aggregates (span per line), district-level portals and their bureaus (squashed pages).
 _BUREAUS = {"bureau": 6, "gov_office": 2, "district_gov": 1, "township": 1}
 _CITIES = {"city_gov": 2, "district_gov": 1}
-_DISTRICTS = {"district_gov": 2, "city_gov": 1}
+_DISTRICTS = {"district_gov": 2, "bureau": 1}
 
 _S = [
     Split("text-clean", "text", 500, 1001, about="every text layout, no OCR noise"),
