@@ -21,6 +21,7 @@ COST_SPLIT = 4.0
 COST_EXTRA = 3.0  # per extra numeric token; a stray blank/text cell costs less
 COST_EXTRA_NON_NUMBER = 1.0
 COST_JOIN = 3.5
+COST_UNREAD = 400.0  # a whole row taken as unread: dearer than any set of source errors a misprint explains
 MAX_ALIGNMENTS = 4000
 
 
@@ -43,6 +44,13 @@ def fallback(k: int, n: int) -> Alignment:
     """When no modelled alignment fits: tokens left to right, surplus dropped, missing cells free."""
     cells = tuple(CellSource("token", i) if i < k else CellSource("free") for i in range(n))
     return Alignment(cells, 10.0, "truncated")
+
+
+def unread(n: int) -> Alignment:
+    """The row taken as not read at all: every cell free. Always offered to the reconciler, so that
+    readings which contradict each other (two rows claiming one cell, a value beyond every bound) end in
+    an answer with doubtful cells, never in an infeasible model."""
+    return Alignment(tuple(CellSource("free") for _ in range(n)), COST_UNREAD, "unread")
 
 
 def _is_int_token(t: Token) -> bool:

@@ -11,8 +11,10 @@ from pydantic import BaseModel, Field
 from extraction import template as T
 from extraction.digitlike import LOOKALIKE_PROB, as_digits, ocr_source
 from extraction.document import Document, SourceKind
-from extraction.result import CellStatus, Provenance
-from extraction.textnorm import ORG_PHRASES, SLASH_TOKENS, heal_phrases, nfkc, parse_number, squash_spaces
+from extraction.meta import MetaReading, read_meta
+from extraction.narrative import narrative_figures
+from extraction.result import CellStatus, NarrativeFigure, Provenance
+from extraction.textnorm import SLASH_TOKENS, nfkc, parse_number
 from models.base import LabelledDocument, Span
 from models.labels import Tag
 
@@ -77,9 +79,13 @@ class Assembled(BaseModel):
     org: str | None = None
     year: int | None = None
     title: str | None = None
+    meta: MetaReading | None = None
     rows: list[RowReading]
     sections: list[int] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    narrative: list[NarrativeFigure] = Field(default_factory=list, description="figures the prose states")
+    set_aside: list[RowReading] = Field(
+        default_factory=list, description="second printings of a row that fitted worse than the one kept")
 
     def tables(self) -> set[str]:
         return {r.table for r in self.rows}
@@ -133,15 +139,17 @@ class _Builder:
         self.pending_group: RowReading | None = None
         self.warnings: list[str] = []
         self.seen: set[tuple[str, str]] = set()
+        self.duplicates: list[RowReading] = []  # second printings of a row already started
+        self.set_aside: list[RowReading] = []  # the printings `finish` did not keep
         self.index = 0  # of the span being fed
 
     def start_row(self, row: RowReading) -> None:
         self.pending_group = None
         if row.span_range is None:
             row.span_range = (self.index, self.index)
-        if (row.table, row.key) in self.seen:
-            self.warnings.append(f"row {row.table}.{row.key} printed twice; the first one is kept")
-            self.current = None
+        if (row.table, row.key) in self.seen:  # read it too: the better-fitting reading is kept (`finish`)
+            self.duplicates.append(row)
+            self.current = row
             return
         self.seen.add((row.table, row.key))
         self.rows.append(row)
@@ -198,6 +206,22 @@ class _Builder:
         elif token.status is CellStatus.number:
             self.warnings.append(f"value {token.raw!r} on line {token.provenance.line} belongs to no row")
 
+    def finish(self) -> list[RowReading]:
+        """The rows with tokens. A row printed twice (a crawler repeating a row, a table of contents or
+        an enumeration in the prose that reads like a table's start) keeps the printing whose numbers
+        fit its cells best — on a tie the first."""
+        rows = list(self.rows)
+        for dup in self.duplicates:
+            i = next(k for k, r in enumerate(rows) if (r.table, r.key) == (dup.table, dup.key))
+            better = _fit(dup) > _fit(rows[i])
+            if better:
+                rows[i], dup = dup, rows[i]
+            if dup.tokens:
+                self.set_aside.append(dup)
+            self.warnings.append(f"row {dup.table}.{dup.key} printed twice; the "
+                                 f"{'second' if better else 'first'} printing fits its cells better and is kept")
+        return [r for r in rows if r.tokens]
+
     def _add(self, token: Token) -> None:
         assert self.current is not None
         self.current.tokens.append(token)
@@ -205,30 +229,25 @@ class _Builder:
         self.current.span_range = (first, self.index)
 
 
-def _meta(labelled: LabelledDocument) -> tuple[str | None, int | None, str | None]:
-    def best(tag: Tag) -> Span | None:
-        spans = [s for s in labelled.spans if s.tag is tag]
-        return max(spans, key=lambda s: (s.score, -s.segment)) if spans else None
-
-    org_span, year_span = best(Tag.ORG), best(Tag.YEAR)
-    org = heal_phrases(squash_spaces(labelled.text(org_span)).strip(" :：#*"), ORG_PHRASES) if org_span else None
-    year = int(nfkc(labelled.text(year_span))) if year_span else None
-    title = None
-    title_spans = [s for s in labelled.spans if s.tag is Tag.TITLE]
-    if title_spans:
-        title = squash_spaces(labelled.document.segments[title_spans[0].segment].text).lstrip("#* ")
-        title = title.split(":", 1)[1].strip() if title.startswith("标题") and ":" in title else title
-    return org or None, year, title
+def _fit(row: RowReading) -> tuple[int, int]:
+    """How well a row's printed tokens fill its cells: numbers close to the cell count, then more numbers."""
+    numbers = sum(1 for t in row.tokens if t.status is CellStatus.number)
+    filled = sum(1 for t in row.tokens if t.status is not CellStatus.text)
+    if not filled:
+        return (-10**6, 0)
+    return (-abs(filled - len(row.fields)), numbers)
 
 
-def assemble(labelled: LabelledDocument) -> Assembled:
+def assemble(labelled: LabelledDocument, *, ocr: bool = False) -> Assembled:
+    """`ocr`: the text came through someone's OCR (a misread place name in the org may be healed)."""
     builder = _Builder(labelled)
     sections: list[int] = []
     for index, span in enumerate(labelled.spans):
         if span.tag is Tag.SECTION and span.key and int(span.key) not in sections:
             sections.append(int(span.key))
         builder.feed(span, index)
-    org, year, title = _meta(labelled)
-    rows = [r for r in builder.rows if r.tokens]
-    return Assembled(source_kind=labelled.document.source_kind, org=org, year=year, title=title, rows=rows,
-                     sections=sections, warnings=builder.warnings)
+    meta = read_meta(labelled, ocr=ocr)
+    rows = builder.finish()
+    return Assembled(source_kind=labelled.document.source_kind, org=meta.org, year=meta.year, title=meta.title,
+                     meta=meta, rows=rows, sections=sections, warnings=builder.warnings, set_aside=builder.set_aside,
+                     narrative=narrative_figures(labelled))

@@ -62,7 +62,7 @@ def extract_document(doc: Document, *, labeller: str | Labeller = DEFAULT_LABELL
     labelled = lab.label(doc)
     # garbled labels: the digits came through someone's OCR too (see extraction.ocr_evidence)
     ocred = doc.source_kind is SourceKind.text and looks_ocred(labelled)
-    asm = assemble(labelled)
+    asm = assemble(labelled, ocr=ocred)
     _check_is_report(doc, asm)
     outcome = reconcile(asm, reconcile_mode)
     if ocred:  # a broken sum may be our source's misreading, not the agency's arithmetic
@@ -91,21 +91,20 @@ def extract_document(doc: Document, *, labeller: str | Labeller = DEFAULT_LABELL
     if ocred:
         warnings.append("the text reads like OCR output (template labels misread): broken sums are reported as "
                         "unresolved, not as the report's own errors; pass --ocr-text to let the sums correct digits")
-    if asm.org is None:
-        warnings.append("issuing organisation not found")
-    if asm.year is None:
-        warnings.append("report year not found")
+    meta = asm.meta
+    warnings += meta.warnings
     for table in ("t2", "t3", "t4"):
         if table not in asm.tables():
             warnings.append(f"table {table[1]} not found: its fields are reported as missing")
-    needs_review = bool(unresolved or ambiguous or asm.org is None or asm.year is None
-                        or doc_conf < review_threshold())
+    needs_review = bool(unresolved or ambiguous or meta.needs_review or doc_conf < review_threshold())
     return ExtractionResult(
-        meta=Meta(org=asm.org, year=asm.year, title=asm.title, source_kind=doc.source_kind),
+        meta=Meta(org=meta.org, org_canonical=meta.org_canonical, region=meta.region, year=meta.year,
+                  published=meta.published, title=meta.title, source_kind=doc.source_kind),
         fields=fields,
         violations=outcome.violations,
         corrections=outcome.corrections,
         merged_rows=outcome.merged_rows,
+        narrative=outcome.narrative,
         warnings=warnings,
         confidence=round(doc_conf, 4),
         needs_review=needs_review,

@@ -18,15 +18,16 @@ from dataclasses import dataclass, field
 from scipy.optimize import linprog
 
 from extraction import template as T
-from extraction.align import Alignment, CellSource, alignments, fallback
+from extraction.align import Alignment, CellSource, alignments, fallback, unread
 from extraction.row_alignments import CONSTRAINTS, MAX_COUNT, row_alignments
 from extraction.assemble import Assembled, RowReading, Token
 from extraction.milp import Model
 from extraction.result import (
-    Candidate, CellStatus, Correction, FieldResult, MergedRow, Violation, ViolationKind,
+    Candidate, CellStatus, Correction, FieldResult, MergedRow, NarrativeFigure, Violation, ViolationKind,
 )
 
 COST_VIOLATION = 25.0
+COST_NARRATIVE = 3.0  # nats: the prose contradicting a reading (`extraction.narrative`)
 AMBIGUITY_MARGIN = 1.5  # nats: a solution this close to the best is a real alternative (~4.5x likelihood)
 CONSTRAINED = sorted({f for _, lhs, rhs in CONSTRAINTS for f in lhs + rhs})
 
@@ -55,6 +56,7 @@ class Outcome:
     corrections: list[Correction]
     merged_rows: list[MergedRow]
     warnings: list[str]
+    narrative: list[NarrativeFigure] = field(default_factory=list)
 
 
 def _reading_value(tok: Token, choice: int = 0) -> int | float | None:
@@ -77,10 +79,12 @@ def _cell_from(row: RowReading, src: CellSource, how: str, reading_choice: dict[
 class _Problem:
     """The MILP for tables 3 and 4 of one document."""
 
-    def __init__(self, rows: list[RowReading]):
+    def __init__(self, rows: list[RowReading], narrative: list[NarrativeFigure] = (), allow_unread: bool = False):
         self.rows = rows
         self.m = Model()
-        self.aligns = [row_alignments(row) for row in rows]
+        read = [row_alignments(row) for row in rows]
+        self.ambiguous_row = [len(a) > 1 for a in read]  # the row's own readings disagree
+        self.aligns = [a + [unread(len(row.fields))] for a, row in zip(read, rows)] if allow_unread else read
         values = [r.value for row in rows for t in row.tokens for r in t.readings if r.value <= MAX_COUNT]
         values += [c.value for aligns in self.aligns for a in aligns for c in a.cells if c.kind == "const"]
         self.U = float(max([100.0] + [2 * v + 10 for v in values]))
@@ -92,6 +96,7 @@ class _Problem:
         for r, row in enumerate(rows):
             self._row(r, row)
         self._constraints()
+        self._narrative(narrative)
 
     def _reading_vars(self, r: int, t: int) -> list[int] | None:
         tok = self.rows[r].tokens[t]
@@ -195,6 +200,22 @@ class _Problem:
             self.m.add({p: 1.0, n: 1.0, e: -big}, -math.inf, 0)
 
 
+    def _narrative(self, figures: list[NarrativeFigure]) -> None:
+        """A figure the prose states is a soft constraint on its fields' sum: it settles what the table
+        leaves open and costs far less than any constraint, so it never moves a certain reading."""
+        big = 50 * self.U
+        for fig in figures:
+            if not all(f in self.x for f in fig.fields):
+                continue
+            p = self.m.var(0, big, integer=False)
+            n = self.m.var(0, big, integer=False)
+            e = self.m.binary(COST_NARRATIVE)
+            coefs = {self.x[f]: 1.0 for f in fig.fields}
+            coefs[p], coefs[n] = -1.0, 1.0
+            self.m.eq(coefs, float(fig.value))
+            self.m.add({p: 1.0, n: 1.0, e: -big}, -math.inf, 0)
+
+
 def _pick(res_x, vars_: list[int]) -> int:
     return max(range(len(vars_)), key=lambda i: res_x[vars_[i]])
 
@@ -218,10 +239,16 @@ def reconcile(asm: Assembled, mode: str = "full") -> Outcome:
     if mode == "off":
         _table2(asm, cells, warnings, set())
         return _unreconciled(asm, cells, rows, warnings)
-    prob = _Problem(rows)
+    prob = _Problem(rows, asm.narrative)
     res = prob.m.solve()
     if res is None:
-        warnings.append("the reconciler found no solution; readings are reported as read")
+        # readings that contradict each other: the same model with every row allowed to be unread is
+        # always feasible. It is a fallback, not the default: its big-M rows make a normal document's
+        # solve ~100x slower.
+        prob = _Problem(rows, asm.narrative, allow_unread=True)
+        res = prob.m.solve()
+    if res is None:  # only a time-out lands here
+        warnings.append("the reconciler ran out of time; readings are reported as read, unverified")
         _table2(asm, cells, warnings, set())
         return _unreconciled(asm, cells, rows, warnings)
     best_cost = float(res.fun)
@@ -233,7 +260,10 @@ def reconcile(asm: Assembled, mode: str = "full") -> Outcome:
         a = aligns[_pick(res.x, prob.z[r])] if prob.z[r] else aligns[0]
         chosen_align.append(a)
         rc = {t: c for (rr, t), c in reading_choice.items() if rr == r}
-        if a.how not in ("exact",):
+        if a.how == "unread":
+            warnings.append(f"{row.table}.{row.key}: its readings contradict the other rows; left unread, the "
+                            "cells the 勾稽关系 force are filled, the printed reading is a candidate")
+        elif a.how not in ("exact",):
             warnings.append(f"{row.table}.{row.key}: {len(row.tokens)} tokens for {len(row.fields)} cells, read as {a.how}")
         if row.merged_rows:
             values = {}
@@ -249,12 +279,18 @@ def reconcile(asm: Assembled, mode: str = "full") -> Outcome:
     known = {f: c.value for f, c in cells.items() if f in prob.x and c.value is not None}
     violated = {name for name, e in prob.e.items() if res.x[e] > 0.5}
     _pin_unknowns(prob, cells, known, merged_out, violated)
+    _offer_unread_readings(prob, rows, chosen_align, cells)
     _ambiguity(prob, res, best_cost, cells, rows, chosen_align)
+    _keep_printed_where_ambiguous(cells)
     corrections = _corrections(cells)
     violations = _violations(asm, cells, prob.U)
-    return Outcome(cells, violations, corrections, merged_out, warnings)
+    return Outcome(cells, violations, corrections, merged_out, warnings, _checked(asm.narrative, cells, warnings))
 
 
+T2_STOCK_REPEALED = 0.5  # nats: as many repealed this year as are in force
+T2_STOCK_YEARS = 8.0  # in force ≈ this many years of issuance (a weak prior: squashed rows only need a tie-break)
+T2_STOCK_WEIGHT = 0.5  # nats per squared log-ratio off it
+T2_NEAR_TIE = 0.75  # nats: table-2 readings this close to the best are candidates
 STYLE_BONUS = 2.5  # nats: a document squashes (or collapses) all its rows alike
 IMPLAUSIBLE = 3.0  # nats: fewer documents in force than issued this year
 
@@ -262,6 +298,7 @@ IMPLAUSIBLE = 3.0  # nats: fewer documents in force than issued this year
 def _table2(asm: Assembled, cells: dict[str, Cell], warnings: list[str], styles: set[str]) -> None:
     """Table 2 has no 勾稽关系; a row whose token count is off is settled by how tables 3/4 of the
     same document were printed (`styles`: the alignments chosen there) and by plausibility."""
+    stated = {fig.fields[0]: fig.value for fig in asm.narrative if len(fig.fields) == 1}
     for row in (r for r in asm.rows if r.table == "t2"):
         aligns = alignments(row.tokens, len(row.fields))
         if not aligns:
@@ -270,17 +307,25 @@ def _table2(asm: Assembled, cells: dict[str, Cell], warnings: list[str], styles:
 
         def cost(a: Alignment) -> float:
             c = a.cost - (STYLE_BONUS if a.how in styles and a.how != "exact" else 0.0)
+            for f, src in zip(row.fields, a.cells):
+                if f in stated and _cell_from(row, src, a.how, {}, f).value != stated[f]:
+                    c += COST_NARRATIVE
             if len(row.fields) == 3:  # issued, repealed, in_force
                 issued, repealed, in_force = (_cell_from(row, src, a.how, {}, "").value for src in a.cells)
                 if issued is not None and in_force is not None and in_force < issued:
                     c += IMPLAUSIBLE
                 if repealed and repealed in (issued, in_force):  # equal non-zero counts are rare
                     c += 1.0
+                if repealed and in_force and repealed >= in_force:  # repealing the whole stock is rarer
+                    c += T2_STOCK_REPEALED
+                if issued and in_force and in_force >= issued:  # documents stay in force for some years
+                    c += T2_STOCK_WEIGHT * (math.log(in_force / issued) - math.log(T2_STOCK_YEARS)) ** 2
             return c
 
         costs = [cost(a) for a in aligns]
         low = min(costs)
-        ties = [a for a, c in zip(aligns, costs) if c <= low + 1e-9]
+        # readings about as likely as the best stay candidates; the likeliest is the value
+        ties = [a for a, c in sorted(zip(aligns, costs), key=lambda ac: ac[1]) if c <= low + T2_NEAR_TIE]
         best = ties[0]
         if best.how not in ("exact",):
             warnings.append(f"t2.{row.key}: {len(row.tokens)} tokens for {len(row.fields)} cells, read as {best.how}")
@@ -289,7 +334,7 @@ def _table2(asm: Assembled, cells: dict[str, Cell], warnings: list[str], styles:
             options = {_cell_from(row, a.cells[i], a.how, {}, f).value for a in ties}
             if len(options) > 1:
                 cell.candidates = sorted(v for v in options if v is not None)
-                cell.value = None
+                cell.certain = False
             if f in T.DECIMAL_FIELDS and isinstance(cell.value, int):
                 cell.value = float(cell.value)
             cells[f] = cell
@@ -353,6 +398,26 @@ def _pin_unknowns(prob: _Problem, cells: dict[str, Cell], known: dict, merged: l
                 cell.value = int(vmin)  # a printed cell the reading lost, recovered
 
 
+def _offer_unread_readings(prob: _Problem, rows: list[RowReading], chosen: list[Alignment],
+                           cells: dict[str, Cell]) -> None:
+    """A row left unread keeps what it printed as a candidate beside what the sums force, so a reviewer
+    sees both; none of its cells is certain."""
+    for r, (row, a) in enumerate(zip(rows, chosen)):
+        if a.how != "unread" or row.merged_rows:
+            continue
+        printed = min(prob.aligns[r][:-1], key=lambda al: al.cost, default=None)
+        for i, f in enumerate(row.fields):
+            c = cells[f]
+            c.certain, c.prob, c.how = False, 0.0, "unread"
+            if printed is None:
+                continue
+            read = _cell_from(row, printed.cells[i], printed.how, {}, f)
+            c.token = c.token or read.token
+            options = {v for v in (c.value, c.implied, read.value) if v is not None}
+            if len(options) > 1 or c.value is None:
+                c.candidates = sorted(options)
+
+
 def _ambiguity(prob: _Problem, res, best_cost: float, cells: dict[str, Cell], rows: list[RowReading],
                chosen: list[Alignment]) -> None:
     """Look for an (almost) equally likely solution that differs in a cell the choices control."""
@@ -360,17 +425,28 @@ def _ambiguity(prob: _Problem, res, best_cost: float, cells: dict[str, Cell], ro
     for r, row in enumerate(rows):
         if row.merged_rows:
             continue
-        multi_row = prob.z[r] is not None
+        multi_row = prob.ambiguous_row[r]
         for i, f in enumerate(row.fields):
             c = cells[f]
             uncertain_token = c.token is not None and len(c.token.readings) > 1
             if (multi_row or uncertain_token) and c.value is not None:
                 watch.append(f)
-    rounds = 0
-    while watch and rounds < 4:
-        rounds += 1
+    # the cells the chosen solution changed from what was printed come first: an equally good solution
+    # that leaves them as printed is the alternative a reviewer must see (the rest may be degenerate)
+    changed_first = [f for f in watch if cells[f].token is not None and cells[f].token.readings
+                     and cells[f].value != cells[f].token.readings[0].value]
+    _search_alternatives(prob, best_cost, cells, changed_first, watch, rounds=2)
+    _search_alternatives(prob, best_cost, cells, [f for f in watch if not cells[f].candidates], watch, rounds=4)
+
+
+def _search_alternatives(prob: _Problem, best_cost: float, cells: dict[str, Cell], watch: list[str],
+                         controlled: list[str], rounds: int) -> None:
+    """Up to `rounds` solves, each for a solution as cheap (within the margin) that differs in one of
+    the watched cells; every controlled cell that differs gets both values as candidates."""
+    for _ in range(rounds):
+        if not watch:
+            break
         m = prob.m
-        extra_vars_start = len(m.lb)
         saved = (list(m.lb), list(m.ub), list(m.integer), list(m.cost), list(m.rows))
         rows_extra = [({i: c for i, c in enumerate(m.cost) if c}, -math.inf, best_cost + AMBIGUITY_MARGIN)]
         ds = []
@@ -388,15 +464,25 @@ def _ambiguity(prob: _Problem, res, best_cost: float, cells: dict[str, Cell], ro
         m.lb, m.ub, m.integer, m.cost, m.rows = saved
         if alt is None:
             break
-        changed = [f for f in watch if abs(alt.x[prob.x[f]] - float(cells[f].value)) > 0.5]
-        if not changed:
+        changed = [f for f in controlled if abs(alt.x[prob.x[f]] - float(cells[f].value)) > 0.5]
+        if not any(f in watch for f in changed):
             break
         for f in changed:
             c = cells[f]
             alt_value = int(round(alt.x[prob.x[f]]))
             c.candidates = sorted({c.value, alt_value, *c.candidates})
         watch = [f for f in watch if f not in changed]
-        del extra_vars_start
+
+
+def _keep_printed_where_ambiguous(cells: dict[str, Cell]) -> None:
+    """When the constraints cannot choose between candidates, the cell shows what was printed (one of
+    them), never the solver's arbitrary pick among equals."""
+    for c in cells.values():
+        tok = c.token
+        if c.candidates and tok is not None and tok.readings and c.source is not None and c.source.kind == "token":
+            printed = tok.readings[0].value
+            if printed in c.candidates:
+                c.value = printed
 
 
 def _corrections(cells: dict[str, Cell]) -> list[Correction]:
@@ -490,10 +576,23 @@ def _smallest_explanations(cells: dict[str, Cell], U: float, limit: int = 4) -> 
     return found
 
 
+def _checked(figures: list[NarrativeFigure], cells: dict[str, Cell], warnings: list[str]) -> list[NarrativeFigure]:
+    """Each stated figure beside the table's value; a contradiction is a finding (and a warning)."""
+    out = []
+    for fig in figures:
+        values = [_effective(cells[f]) for f in fig.fields]
+        table = None if any(v is None for v in values) else sum(values)
+        agrees = None if table is None else abs(table - fig.value) < 1e-9
+        if agrees is False:
+            warnings.append(f"the report's text states “{fig.phrase}” but its table gives {table:g}")
+        out.append(fig.model_copy(update={"table_value": table, "agrees": agrees}))
+    return out
+
+
 def _unreconciled(asm: Assembled, cells: dict[str, Cell], rows: list[RowReading], warnings: list[str]) -> Outcome:
     for row in rows:
         if row.merged_rows:
             continue
         for i, f in enumerate(row.fields):
             cells[f] = _cell_from(row, fallback(len(row.tokens), len(row.fields)).cells[i], "truncated", {}, f)
-    return Outcome(cells, _violations(asm, cells, 1e6), [], [], warnings)
+    return Outcome(cells, _violations(asm, cells, 1e6), [], [], warnings, _checked(asm.narrative, cells, warnings))

@@ -4,6 +4,7 @@ One pydantic model, so the JSON Schema (`gongkai schema`) is generated, never ha
 """
 from __future__ import annotations
 
+from datetime import date
 from enum import Enum
 
 from pydantic import BaseModel, Field
@@ -78,9 +79,34 @@ class MergedRow(BaseModel):
     values: dict[str, int | float | None] = Field(description="column -> printed value")
 
 
+class Region(BaseModel):
+    """Where the issuing agency sits, from the administrative-division table (see extraction.meta)."""
+
+    province: str | None = None
+    city: str | None = None
+    county: str | None = None
+    code: str | None = Field(None, description="6-digit division code of the deepest level resolved")
+
+
+class NarrativeFigure(BaseModel):
+    """A table figure the report states in its own words ("予以公开22件"), checked against the table."""
+
+    key: str = Field(description="what is stated: new_received, granted, review, …")
+    fields: list[str] = Field(description="the table fields whose sum the figure states")
+    value: int
+    phrase: str = Field(description="the words as printed, number included")
+    provenance: Provenance | None = None
+    table_value: int | float | None = Field(None, description="the sum of `fields` as extracted; None if unknown")
+    agrees: bool | None = Field(None, description="False: the text contradicts the table (a finding)")
+
+
 class Meta(BaseModel):
-    org: str | None = None
-    year: int | None = None
+    org: str | None = Field(None, description="the issuing agency as printed")
+    org_canonical: str | None = Field(
+        None, description="seat completed, variants normalised: the key the cross-year checks join on")
+    region: Region | None = None
+    year: int | None = Field(None, description="the year reported on (not the publication date)")
+    published: date | None = Field(None, description="the date signed at the end of the report, when printed")
     title: str | None = None
     source_kind: SourceKind
 
@@ -91,6 +117,8 @@ class ExtractionResult(BaseModel):
     violations: list[Violation] = Field(default_factory=list)
     corrections: list[Correction] = Field(default_factory=list)
     merged_rows: list[MergedRow] = Field(default_factory=list)
+    narrative: list[NarrativeFigure] = Field(
+        default_factory=list, description="figures the report's prose states, used as evidence and checked")
     warnings: list[str] = Field(default_factory=list)
     confidence: float = 0.0
     needs_review: bool = True

@@ -30,7 +30,7 @@ def row_alignments(row: RowReading) -> list[Alignment]:
     aligns = _within_cap(row, aligns)
     if len(aligns) > PRUNE_ABOVE:
         aligns = _consistent_within_row(row, aligns)
-    if len(aligns) > 1 and row.table == "t3":
+    if len(aligns) > 1 and row.table in ("t3", "t4"):
         aligns = [_with_sparsity_prior(row, a) for a in aligns]
     return aligns
 
@@ -54,9 +54,11 @@ def _value(row: RowReading, src: CellSource, only_reading: bool = True) -> float
 
 def _with_sparsity_prior(row: RowReading, a: Alignment) -> Alignment:
     """Break ties between alignments (a crawler run `0 1` over seven cells) toward zeros where they
-    are likely: applicants other than natural persons are rare. Too small to outweigh any evidence."""
+    are likely: applicants other than natural persons are rare, and most agencies have no or one
+    review or lawsuit, so most of table 4 is 0. Too small to outweigh any evidence."""
     nonzero = sum(1 for i, src in enumerate(a.cells)
-                  if T.T3_COLUMNS[i] in RARE_COLUMNS and _value(row, src, only_reading=False) not in (None, 0.0))
+                  if (row.table == "t4" or T.T3_COLUMNS[i] in RARE_COLUMNS)
+                  and _value(row, src, only_reading=False) not in (None, 0.0))
     return Alignment(a.cells, a.cost + SPARSITY_PRIOR * nonzero, a.how) if nonzero else a
 
 

@@ -24,7 +24,7 @@ SECTION_KEYWORDS = {
     1: ("总体情况",),
     2: ("主动公开政府信息情况", "主动公开政府信息"),
     3: ("收到和处理政府信息公开申请情况", "收到和处理政府信息公开申请", "处理政府信息公开申请情况"),
-    4: ("行政复议、行政诉讼情况", "行政复议行政诉讼情况", "政府信息公开行政复议"),
+    4: ("行政复议、行政诉讼情况", "行政复议行政诉讼情况", "政府信息公开行政复议", "政府信息公开行政复议、行政诉讼情况"),
     5: ("存在的主要问题及改进情况", "主要问题及改进情况", "存在的主要问题"),
     6: ("其他需要报告的事项",),
 }
@@ -51,6 +51,7 @@ T2_ROWS: tuple[RowTemplate, ...] = (
     RowTemplate("coercion", "行政强制", ""),
     RowTemplate("fees", "行政事业性收费", ""),
 )
+T2_ROW_LABELS = tuple(r.label for r in T2_ROWS)
 T2_ROW_FIELDS = {
     "rules": ["t2.rules.issued", "t2.rules.repealed", "t2.rules.in_force"],
     "normative": ["t2.normative.issued", "t2.normative.repealed", "t2.normative.in_force"],

@@ -84,7 +84,7 @@ def parse_number(token: str) -> int | float | None:
 
 
 TITLE_PHRASES = ("年政府信息公开", "政府信息公开", "年度政府信息", "政务公开", "工作年度报告", "年度报告")
-ORG_PHRASES = ("人民政府办公室", "人民政府", "政府办公室", "管理委员会", "街道办事处")
+ORG_PHRASES = ("人民政府办公室", "人民政府", "政府办公室", "管理委员会", "街道办事处", "人力资源和社会保障")
 
 
 def heal_phrases(text: str, phrases: tuple[str, ...] = TITLE_PHRASES) -> str:

@@ -55,8 +55,9 @@ def pieces(text: str) -> list[Piece]:
     norm = nfkc(text)
     for m in NUMBER_RE.finditer(norm):
         after = norm[m.end():m.end() + 4]
-        if m.group(2) is None and re.match(r"[.、．,，]\s*[^\d\s]", after) and len(m.group(1)) <= 2:
-            continue  # an enumerator like "3." before a label
+        if m.group(2) is None and len(m.group(1)) <= 2 and (
+                re.match(r"[.、．,，]\s*[^\d\s]", after) or re.fullmatch(r"[.、．]\s*", norm[m.end():])):
+            continue  # an enumerator like "3." before a label, or alone in its cell with the label on the next line
         if m.start() > pos:
             out.append(Piece(pos, m.start(), text[pos:m.start()], False))
         out.append(Piece(m.start(), m.end(), text[m.start():m.end()], True))
@@ -96,6 +97,7 @@ class _State:
     t3_group_open: str | None = None
     t2_seen: bool = False
     t4_values: int = 0
+    prev_text: str = ""  # the previous line, to tell a heading from prose broken over lines
 
     # -- helpers ---------------------------------------------------------------------------
     def add(self, seg: int, start: int, end: int, tag: Tag, key: str | None = None, score: float = 1.0) -> None:
@@ -118,7 +120,9 @@ class _State:
             for i in seg_ids:
                 self.whole(i, Tag.NOISE)
             return
-        number = detect_section(line_text)
+        continues_prose = bool(re.search(r"\d$", self.prev_text) and re.match(r"\s*[年月日件条个项次人万%]", line_text))
+        self.prev_text = line_text.strip()
+        number = None if continues_prose else detect_section(line_text)  # "202" / "3" / "年主动公开…" is prose
         if number is not None and not (number == 4 and self.section == 3 and not self.t3_done and "复议" not in line_text):
             self.section = number
             for i in seg_ids:

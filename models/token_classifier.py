@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from extraction.document import Document
+from extraction.result import CellStatus
 from extraction.textnorm import nfkc
 from models.base import LabelledDocument, Span
 from models.labels import KEYED_TAGS, Tag, label_name, parse_label
@@ -388,7 +389,7 @@ class ModelLabeller:
         r_struct, r_count = misfit(rules, split=True)
         m_struct, m_count = misfit(model, split=True)
         if m_struct < r_struct and m_count <= r_count:
-            return model
+            return _with_rule_meta(model, rules)
         rules = fuse_rows(rules, model)
         spans = list(rules.spans)
         for tag in (Tag.ORG, Tag.YEAR):
@@ -396,6 +397,21 @@ class ModelLabeller:
                 spans += [s for s in model.spans if s.tag is tag]
         spans.sort(key=lambda s: (s.segment, s.start))
         return LabelledDocument(document=document, spans=spans, labeller=self.name)
+
+
+META_TAGS = (Tag.ORG, Tag.YEAR, Tag.TITLE)
+
+
+def _with_rule_meta(model: LabelledDocument, rules: LabelledDocument) -> LabelledDocument:
+    """The network's tables with the rules' title, organisation and year: on the segments where the
+    rules found those, their spans replace the network's (which finds no reliable ORG)."""
+    meta_segments = {s.segment for s in rules.spans if s.tag in META_TAGS}
+    if not meta_segments:
+        return model
+    spans = [s for s in model.spans if s.segment not in meta_segments]
+    spans += [s for s in rules.spans if s.segment in meta_segments]
+    spans.sort(key=lambda s: (s.segment, s.start))
+    return LabelledDocument(document=model.document, spans=spans, labeller=model.labeller)
 
 
 def fuse_rows(rules: LabelledDocument, model: LabelledDocument) -> LabelledDocument:
@@ -457,7 +473,7 @@ def _template_fit(asm) -> tuple[int, int]:
     """`misfit` of an assembled labelling: (structure, cell counts)."""
     from extraction import template as T
 
-    expected = len(T.T2_ROW_FIELDS) + len(T.T3_ROW_TEMPLATES) + 1
+    expected = {("t2", k) for k in T.T2_ROW_FIELDS} | {("t3", r.key) for r in T.T3_ROW_TEMPLATES} | {("t4", "t4")}
     seen = set()
     count = 0
     for row in asm.rows:
@@ -465,7 +481,10 @@ def _template_fit(asm) -> tuple[int, int]:
         seen.add((row.table, row.key))
         if row.merged_rows:
             seen.update(("t3", k) for k in row.merged_rows)
-    struct = 3 * max(0, expected - len(seen)) + len(asm.warnings) + (asm.org is None) + (asm.year is None)
+    # the numbers of a row's second printing belong to no row the template has room for
+    set_aside = sum(1 for r in asm.set_aside for t in r.tokens if t.status is CellStatus.number)
+    struct = (3 * len(expected - seen) + len(asm.warnings) + set_aside  # a group row stands for its sub-rows only
+              + (asm.org is None) + (asm.year is None))
     return struct, count
 
 

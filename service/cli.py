@@ -20,13 +20,19 @@ def _fail(message: str, code: int = 2) -> None:
 
 
 def result_csv(result) -> str:
-    """One row per field: id, value, raw, status, confidence, corrected_from, implied."""
+    """One row per field: id, value, raw, status, confidence, corrected_from, implied, then the report's
+    who-and-when (org, org_canonical, region, year, published)."""
+    from service.exports import REPORT_META_COLUMNS, report_meta
+
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["field", "value", "raw", "status", "confidence", "corrected_from", "implied"])
+    writer.writerow(["field", "value", "raw", "status", "confidence", "corrected_from", "implied",
+                     *REPORT_META_COLUMNS])
+    meta = report_meta(result)
+    who = ["" if meta[c] is None else meta[c] for c in REPORT_META_COLUMNS]
     for fid, f in result.fields.items():
         writer.writerow([fid, "" if f.value is None else f.value, f.raw, f.status.value, f.confidence,
-                         f.corrected_from or "", "" if f.implied is None else f.implied])
+                         f.corrected_from or "", "" if f.implied is None else f.implied, *who])
     return buf.getvalue()
 
 

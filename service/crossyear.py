@@ -1,5 +1,8 @@
 """Cross-year checks between an organisation's consecutive reports.
 
+An organisation is its canonical name (`Meta.org_canonical`: 淮安市洪泽区人民政府 one year and
+洪泽区人民政府 the next are one agency), or the printed name for jobs stored before it existed.
+
 Table 3: this year's 上年结转 (carried_over) must equal last year's 结转下年度继续办理 (carried_forward),
 column by column — a mismatch is an error on both reports. Table 2: 现行有效件数 should continue
 (in_force(N) = in_force(N−1) + issued(N) − repealed(N)) — a soft warning, since agencies re-count.
@@ -11,12 +14,12 @@ import threading
 from typing import Literal
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from extraction.fields import T3_COLUMNS
 from service.store import Database, Job, JobStatus
 
-__all__ = ["Finding", "compare", "refresh", "refresh_in", "LOCK"]
+__all__ = ["Finding", "compare", "refresh", "refresh_in", "LOCK", "agency_key"]
 
 Values = dict[str, int | float | None]
 
@@ -73,8 +76,16 @@ def _values(job: Job) -> Values:
     return {k: v.get("value") for k, v in fields.items()}
 
 
-def _latest(session, org: str, year: int) -> Job | None:
-    return session.scalars(select(Job).where(Job.status == JobStatus.done, Job.org == org, Job.year == year)
+def agency_key(org: str | None, org_canonical: str | None) -> str | None:
+    """What reports of one agency share across years."""
+    return org_canonical or org
+
+
+_JOB_KEY = func.coalesce(Job.org_canonical, Job.org)
+
+
+def _latest(session, key: str, year: int) -> Job | None:
+    return session.scalars(select(Job).where(Job.status == JobStatus.done, _JOB_KEY == key, Job.year == year)
                            .order_by(Job.finished_at.desc()).limit(1)).first()
 
 
@@ -96,14 +107,15 @@ def refresh_in(s, job: Job) -> None:
     finishing together would otherwise each read the other as unfinished and the later commit
     would erase the earlier one's findings. `LOCK` serialises the embedded in-process workers; the
     organisation's rows are also locked for update (PostgreSQL with several Celery workers)."""
-    if job.status != JobStatus.done or not job.org or not job.year:
+    key = agency_key(job.org, job.org_canonical)
+    if job.status != JobStatus.done or not key or not job.year:
         return
     s.flush()
-    s.execute(select(Job.id).where(Job.org == job.org).with_for_update()).all()
-    affected = [j for j in (job, _latest(s, job.org, job.year - 1), _latest(s, job.org, job.year + 1)) if j]
+    s.execute(select(Job.id).where(_JOB_KEY == key).with_for_update()).all()
+    affected = [j for j in (job, _latest(s, key, job.year - 1), _latest(s, key, job.year + 1)) if j]
     for j in {j.id: j for j in affected}.values():
         findings: list[Finding] = []
-        prev, nxt = _latest(s, j.org, j.year - 1), _latest(s, j.org, j.year + 1)
+        prev, nxt = _latest(s, key, j.year - 1), _latest(s, key, j.year + 1)
         if prev is not None:
             findings += compare(_values(prev), _values(j), prev.year, j.year, prev.id, j.id)[1]
         if nxt is not None:

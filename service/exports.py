@@ -19,23 +19,36 @@ from service.layout import field_label
 
 __all__ = ["result_rows", "dataset_header", "to_csv", "to_xlsx", "extract_folder", "FOLDER_SUFFIXES"]
 
+REPORT_META_COLUMNS = ["org", "org_canonical", "province", "city", "county", "region_code", "year", "published"]
 RESULT_HEADER = ["field", "label", "value", "raw", "status", "confidence", "corrected_from", "implied",
-                 "human_verified"]
-META_COLUMNS = ["job_id", "file", "org", "year", "status", "reason", "confidence", "needs_review", "reviewed",
-                "violations", "crossyear_findings"]
+                 "human_verified"] + REPORT_META_COLUMNS  # the report's who-and-when on every row
+META_COLUMNS = ["job_id", "file", "org", "org_canonical", "province", "city", "county", "region_code", "year",
+                "published", "status", "reason", "confidence", "needs_review", "reviewed", "violations",
+                "crossyear_findings"]
 FOLDER_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".html", ".htm", ".txt", ".md"}
 
 
 def result_rows(result: ExtractionResult) -> list[list]:
     rows = []
+    meta = report_meta(result)
+    who = [meta[c] for c in REPORT_META_COLUMNS]
     for fid in ALL_FIELDS:
         f = result.fields.get(fid)
         if f is None:
-            rows.append([fid, field_label(fid), None, "", "missing", 0.0, None, None, False])
+            rows.append([fid, field_label(fid), None, "", "missing", 0.0, None, None, False] + who)
             continue
         rows.append([fid, field_label(fid), f.value, f.raw, f.status.value, round(f.confidence, 4),
-                     f.corrected_from, f.implied, f.human_verified])
+                     f.corrected_from, f.implied, f.human_verified] + who)
     return rows
+
+
+def report_meta(result: ExtractionResult) -> dict:
+    """The result's who-and-when as flat columns (org as printed, canonical, region, year, published)."""
+    m, region = result.meta, result.meta.region
+    return {"org": m.org, "org_canonical": m.org_canonical, "province": region and region.province,
+            "city": region and region.city, "county": region and region.county,
+            "region_code": region and region.code, "year": m.year,
+            "published": m.published.isoformat() if m.published else None}
 
 
 def dataset_header() -> list[str]:
@@ -43,6 +56,7 @@ def dataset_header() -> list[str]:
 
 
 def dataset_row(meta: dict, result: ExtractionResult | None) -> list:
+    meta = {**(report_meta(result) if result else {}), **{k: v for k, v in meta.items() if v is not None}}
     row = [meta.get(c) for c in META_COLUMNS]
     values = result.values() if result else {}
     return row + [values.get(fid) for fid in ALL_FIELDS]
@@ -92,7 +106,7 @@ def extract_folder(folder: str | Path, out: str | Path, jobs: int | None = None,
     Failed files are rows with status 'failed' and a reason. Consecutive years of one organisation are
     cross-checked (carried_over(N) = carried_forward(N−1)). Returns {"done": n, "failed": n, "out": path}."""
     from rich.progress import Progress  # noqa: PLC0415
-    from service.crossyear import compare  # noqa: PLC0415
+    from service.crossyear import agency_key, compare  # noqa: PLC0415
     from service.intake import Rejected, check_upload  # noqa: PLC0415
     from service.jobs import JobFailure, isolated_extract  # noqa: PLC0415
 
@@ -123,7 +137,8 @@ def extract_folder(folder: str | Path, out: str | Path, jobs: int | None = None,
             results[path] = (meta, res)
             bar.advance(task)
 
-    by_key = {(m.get("org"), m.get("year")): (m, r) for m, r in results.values() if r is not None}
+    by_key = {(agency_key(r.meta.org, r.meta.org_canonical), r.meta.year): (m, r)
+              for m, r in results.values() if r is not None}
     for (org, year), (meta, res) in by_key.items():
         prev = by_key.get((org, year - 1)) if org and year else None
         if prev:

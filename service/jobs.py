@@ -130,6 +130,7 @@ def _finish(db: Database, job_id: str, t0: float, result: ExtractionResult | Non
             job.pages_done = job.pages_total
             job.result_json = result.model_dump_json()
             job.org, job.year = result.meta.org, result.meta.year
+            job.org_canonical = result.meta.org_canonical
             job.confidence, job.needs_review = result.confidence, result.needs_review
             crossyear.refresh_in(s, job)  # done and its cross-year findings commit together
         s.commit()

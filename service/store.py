@@ -11,8 +11,8 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import (Boolean, DateTime, Float, Integer, String, Text, create_engine, event, select,
-                        update)
+from sqlalchemy import (Boolean, DateTime, Float, Integer, String, Text, create_engine, event, inspect, select,
+                        text, update)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 __all__ = ["Job", "JobStatus", "BlobStore", "Database", "utcnow"]
@@ -56,6 +56,8 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
     duration_s: Mapped[float | None] = mapped_column(Float, default=None)
     org: Mapped[str | None] = mapped_column(String(255), index=True, default=None)
+    # the agency's canonical name (extraction.meta): what the cross-year checks join on
+    org_canonical: Mapped[str | None] = mapped_column(String(255), index=True, default=None)
     year: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
     confidence: Mapped[float | None] = mapped_column(Float, default=None)
     needs_review: Mapped[bool | None] = mapped_column(Boolean, default=None)
@@ -83,6 +85,7 @@ class Database:
                 cur.execute("PRAGMA busy_timeout=30000")
                 cur.close()
         Base.metadata.create_all(self.engine)
+        _add_missing_columns(self.engine)
         self.session = sessionmaker(self.engine, expire_on_commit=False)
 
     def get(self, job_id: str) -> Job | None:
@@ -125,6 +128,19 @@ class Database:
                       .values(status=JobStatus.failed, finished_at=utcnow(),
                               reason=f"worker died {max_attempts} times while extracting this file"))
             s.commit()
+
+
+def _add_missing_columns(engine) -> None:
+    """A database made by an older version gains the columns added since (nullable, so rows keep their
+    data); `create_all` creates missing tables only."""
+    have = {c["name"] for c in inspect(engine).get_columns(Job.__tablename__)}
+    missing = [c for c in Job.__table__.columns if c.name not in have]
+    if not missing:
+        return
+    with engine.begin() as conn:
+        for col in missing:
+            kind = col.type.compile(dialect=engine.dialect)
+            conn.execute(text(f"ALTER TABLE {Job.__tablename__} ADD COLUMN {col.name} {kind}"))
 
 
 class BlobStore:

@@ -170,10 +170,19 @@ def read_pdf(data: bytes, name: str = "", *, ocr=None, limits: Limits = Limits()
             segments.extend(ocr_page(gray, page_no, ocr, stitcher=stitcher,
                                      deadline=Deadline(limits.page_timeout_s, page_no)))
         kind = SourceKind.pdf_scan if scanned else SourceKind.pdf_text
-        return Document(source_kind=kind, name=name, pages=n, segments=segments)
+        return Document(source_kind=kind, name=name, pages=n, segments=segments, title_hint=_info_title(doc))
     finally:
         plumber.close()
         doc.close()
+
+
+def _info_title(doc) -> str | None:
+    """The document-info Title (WPS/Word fill it from the first heading; evidence for extraction.meta)."""
+    try:
+        title = (doc.get_metadata_dict(skip_empty=True).get("Title") or "").strip()
+    except Exception:  # noqa: BLE001 - a damaged info dictionary is no reason to fail the read
+        return None
+    return title or None
 
 
 def _render(doc, i: int, limits: Limits):

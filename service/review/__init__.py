@@ -93,14 +93,18 @@ def mount_review(app: FastAPI, auth: list) -> None:
                 result = apply_edits(ExtractionResult.model_validate_json(job.result_json), body.fields)
             except UnknownField as exc:
                 raise HTTPException(422, str(exc)) from None
-            if body.org is not None:
-                result.meta.org = body.org
+            if body.org is not None:  # the reviewer's spelling: canonical name and region follow it
+                from extraction.meta import canonical_agency  # noqa: PLC0415
+                agency = canonical_agency(body.org)
+                result.meta.org, result.meta.org_canonical, result.meta.region = (
+                    body.org, agency.canonical, agency.region)
             if body.year is not None:
                 result.meta.year = body.year
             gold = write_labelled(settings.labelled_dir, job.id, job.filename, app.state.blobs.get(job.sha256),
                                   result)
             job.result_json, job.reviewed = result.model_dump_json(), True
             job.org, job.year, job.needs_review = result.meta.org, result.meta.year, result.needs_review
+            job.org_canonical = result.meta.org_canonical
             s.commit()
         crossyear.refresh(db, job_id)
         return ReviewResponse(job=job_view(db.get(job_id)), labelled_dir=str(gold.parent), gold_file=str(gold))

@@ -61,24 +61,6 @@ def test_merged_other_rows_stay_missing_with_the_merged_row_reported():
         assert result.fields[f].implied == 0  # the merged row is all zero: the sums force each sub-row
 
 
-@pytest.mark.parametrize("name", ["putian_chengguanju_2024.html", "putian_shenjiju_2024.html",
-                                  "putian_shenjiju_2024.crawler.txt", "putian_chengguanju_2024.crawler.txt"])
-def test_web_pages_and_crawler_exports(name):
-    need_shared()
-    path = REAL / name
-    gold = gold_for(path)
-    result = extract(path)
-    wrong = _wrong(result, gold)
-    if name == "putian_chengguanju_2024.crawler.txt":
-        # "4 / 16" for three cells: 4/4/16 or 4/16/16 — only the narrative decides; we must say so
-        assert set(wrong) == {"t2.normative.repealed"}
-        assert [c.value for c in result.fields["t2.normative.repealed"].candidates] == [4, 16]
-        assert result.needs_review
-    else:
-        assert wrong == {}
-    assert (result.meta.org, result.meta.year) == (gold["meta"]["org"], gold["meta"]["year"])
-
-
 def test_missing_section_two_heading_and_six_before_five():
     need_shared()
     path = sorted(seed_files())[2]

@@ -18,6 +18,7 @@ from extraction.pipeline import ExtractionError
 from extraction.result import (CellStatus, Correction, ExtractionResult, FieldResult, Meta, Provenance, Violation,
                                ViolationKind)
 from extraction.document import Box, SourceKind
+from extraction.meta import canonical_agency
 
 KINDS = {".txt": SourceKind.text, ".html": SourceKind.html, ".pdf": SourceKind.pdf_scan,
          ".png": SourceKind.image, ".jpg": SourceKind.image, ".tif": SourceKind.image}
@@ -74,7 +75,8 @@ def _result(org, year, values: dict, kind: SourceKind, low: float = 0.6) -> Extr
                                                   rhs_value=rhs, difference=lhs - rhs, kind=ViolationKind.unresolved,
                                                   cells=[total])]
     return ExtractionResult(
-        meta=Meta(org=org, year=year, source_kind=kind), fields=fields, violations=violations,
+        meta=Meta(org=org, org_canonical=canonical_agency(org).canonical if org else None, year=year,
+                  source_kind=kind), fields=fields, violations=violations,
         corrections=[Correction(field=fid, before="O", after=fields[fid].value, constraints=["t3.row.granted"],
                                 reason="OCR read O for 0")],
         confidence=min(f.confidence for f in fields.values()), needs_review=bool(violations) or low < 0.9,

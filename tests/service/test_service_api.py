@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from extraction.fields import ALL_FIELDS
 from service.api import create_app, is_loopback, serve
+from service import exports
 
 
 def submit(client, *files, force=False):
@@ -185,7 +186,10 @@ def test_exports(client):
                                                .content.decode("utf-8-sig"))))) >= 1
     from openpyxl import load_workbook
     ws = load_workbook(io.BytesIO(client.get("/v1/export.xlsx").content))["reports"]
-    assert ws.max_row == 4 and ws.max_column == 11 + 200
+    header = [c.value for c in next(ws.iter_rows(max_row=1))]
+    assert ws.max_row == 4 and ws.max_column == len(exports.META_COLUMNS) + 200
+    assert {"org_canonical", "province", "city", "county", "region_code", "published"} <= set(header)
+    assert {r["org_canonical"] for r in rows} >= {"信阳市浉河区人民政府办公室"}
 
 
 def test_health_ready_metrics(client):

@@ -117,6 +117,34 @@ def test_cross_year_findings_on_both_reports(client):
     assert client.get(f"/v1/extractions/{b}").json()["crossyear"] == []
 
 
+def test_cross_year_links_two_spellings_of_one_agency(client):
+    """淮安市洪泽区人民政府 one year and 洪泽区人民政府 the next are one agency (Meta.org_canonical)."""
+    a = submit(client, "2023.txt", gold("洪泽区人民政府", 2023, t3__carried_forward__total=4,
+                                        t3__carried_forward__natural_person=4))
+    b = submit(client, "2024.txt", gold("淮安市洪泽区政府", 2024, t3__carried_over__total=3,
+                                        t3__carried_over__natural_person=4))
+    c = submit(client, "other.txt", gold("淮安市淮阴区人民政府", 2024, t3__carried_over__total=9))
+    jobs = finish(client, a, b, c)
+    assert [f["field"] for f in jobs[b]["crossyear"]] == ["t3.carried_over.total"]
+    assert jobs[b]["crossyear"][0]["other_job"] == a
+    assert [f["field"] for f in jobs[a]["crossyear"]] == ["t3.carried_forward.total"]
+    assert jobs[c]["crossyear"] == []  # another district of the same city is another agency
+
+
+def test_extract_folder_links_two_spellings_of_one_agency(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_bytes(gold("洪泽区人民政府", 2023, t3__carried_forward__total=4))
+    (folder / "b.txt").write_bytes(gold("淮安市洪泽区人民政府", 2024, t3__carried_over__total=3))
+    extract_folder(folder, tmp_path / "out.xlsx", jobs=1, settings=settings_for(tmp_path / "d"), progress=False)
+    from openpyxl import load_workbook
+    rows = list(load_workbook(tmp_path / "out.xlsx")["reports"].iter_rows(values_only=True))
+    by_file = {r[rows[0].index("file")]: dict(zip(rows[0], r)) for r in rows[1:]}
+    assert "上年结转" in by_file["b.txt"]["crossyear_findings"] and by_file["a.txt"]["crossyear_findings"]
+    assert by_file["a.txt"]["org"] == "洪泽区人民政府"  # as printed; the key is the canonical name
+    assert by_file["a.txt"]["org_canonical"] == by_file["b.txt"]["org_canonical"] == "淮安市洪泽区人民政府"
+
+
 def test_extract_folder_to_xlsx_and_csv(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
@@ -134,6 +162,7 @@ def test_extract_folder_to_xlsx_and_csv(tmp_path):
     assert by_file["bad.txt"]["status"] == "failed" and "not a report" in by_file["bad.txt"]["reason"]
     assert "上年结转" in by_file["b.txt"]["crossyear_findings"] and by_file["a.txt"]["crossyear_findings"]
     assert by_file["b.txt"]["t3.carried_over.total"] == 3
+    assert by_file["b.txt"]["org"] == "某局" and "org_canonical" in header and "region_code" in header
     extract_folder(folder, tmp_path / "out.csv", jobs=1, settings=settings, progress=False)
     assert (tmp_path / "out.csv").read_bytes().startswith(b"\xef\xbb\xbfjob_id,file")
 
