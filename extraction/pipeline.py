@@ -9,6 +9,7 @@ from extraction import template as T
 from extraction.assemble import Assembled, assemble
 from extraction.confidence import review_threshold, score
 from extraction.document import Document, SourceKind
+from extraction.formats import older_format_reason, older_layout_reason
 from extraction.ingest import IngestError, read_document
 from extraction.ocr_evidence import looks_ocred
 from extraction.reconcile import reconcile
@@ -48,17 +49,17 @@ def _check_is_report(doc: Document, asm: Assembled) -> None:
     tables = asm.tables()
     if not tables and not asm.sections:
         raise ExtractionError("not a 政府信息公开工作年度报告: no sections 一…六 and no report tables found")
+    if reason := older_layout_reason(text, set(tables)):
+        raise ExtractionError(reason)
     if not tables:
-        if "主动公开" in text and ("第九条" in text or "第十条" in text or "政府信息公开申请情况" not in text):
-            raise ExtractionError("an older-format report (pre-2021 template): its tables cannot be mapped")
         raise ExtractionError("no table 2/3/4 values found: not a report in the 2021 format, or the tables are images")
-    if "t3" not in tables and ("申请公开政府信息" in text or "不同意公开" in text) and "本年新收" not in text:
-        raise ExtractionError("an older-format report (pre-2021 template): table 3 uses the pre-2021 rows")
 
 
 def extract_document(doc: Document, *, labeller: str | Labeller = DEFAULT_LABELLER,
                      reconcile_mode: str = "full") -> ExtractionResult:
     lab = get_labeller(labeller) if isinstance(labeller, str) else labeller
+    if reason := older_format_reason("".join(s.text for s in doc.segments)):
+        raise ExtractionError(reason)  # never mapped onto the 2021 fields
     labelled = lab.label(doc)
     # garbled labels: the digits came through someone's OCR too (see extraction.ocr_evidence)
     ocred = doc.source_kind is SourceKind.text and looks_ocred(labelled)

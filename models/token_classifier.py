@@ -318,16 +318,21 @@ class ModelLabeller:
         self.model_path = Path(model)
 
     _default: "ModelLabeller | None" = None
+    _default_dir: Path | None = None
 
     @classmethod
     def load_default(cls) -> "ModelLabeller":
-        """The shipped model (`models/weights/`), loaded once per process."""
-        if cls._default is None:
-            cfg = WEIGHTS_DIR / "token_classifier.json"
+        """The served model — a promoted retrained one, else the shipped `models/weights/` (see
+        `models.promoted`) — loaded once per process and again when another is promoted."""
+        from models.promoted import current_weights_dir
+
+        folder = current_weights_dir()
+        if cls._default is None or cls._default_dir != folder:
+            cfg = folder / "token_classifier.json"
             if not cfg.is_file():
-                raise ImportError(f"no shipped model: {cfg} is missing")
+                raise ImportError(f"no model: {cfg} is missing")
             meta = json.loads(cfg.read_text(encoding="utf-8"))
-            cls._default = cls(WEIGHTS_DIR / meta["onnx"], cfg)
+            cls._default, cls._default_dir = cls(folder / meta["onnx"], cfg), folder
         return cls._default
 
     @classmethod

@@ -1,7 +1,8 @@
 """The HTTP service: versioned JSON API under /v1, health and metrics, and the review pages.
 
 `create_app(settings)` builds the app; `serve(host, port, settings)` runs it with uvicorn
-(`gongkai serve`). OpenAPI is published at /openapi.json and /docs.
+(`gongkai serve`). OpenAPI is published at /openapi.json, /docs (Swagger UI) and /redoc, both served
+from a packaged copy of their assets (fastapi-offline), so they load without network.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from fastapi_offline import FastAPIOffline
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -98,7 +100,8 @@ def create_app(settings: Settings | None = None, start_workers: bool = True) -> 
         yield
         dispatcher.stop()
 
-    app = FastAPI(title="gongkai", version="1", lifespan=lifespan,
+    # /docs serves Swagger UI's assets from the fastapi-offline wheel: no CDN, works offline
+    app = FastAPIOffline(title="gongkai", version="1", lifespan=lifespan, static_url="/static-docs",
                   description="Structured data from 政府信息公开工作年度报告: upload reports, poll jobs, "
                               "download results, review and correct them.")
     app.state.settings, app.state.db, app.state.blobs = settings, db, blobs
@@ -191,12 +194,7 @@ def create_app(settings: Settings | None = None, start_workers: bool = True) -> 
         stem = job.filename.rsplit(".", 1)[0]
         if fmt == "json":
             return Response(result.model_dump_json(), media_type="application/json")
-        if fmt == "csv":
-            body, media = exports.to_csv(exports.RESULT_HEADER, exports.result_rows(result)), "text/csv"
-        else:
-            body = exports.to_xlsx({"fields": (exports.RESULT_HEADER, exports.result_rows(result)),
-                                    "violations": (exports.VIOLATION_HEADER, exports.violation_rows(result))})
-            media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body, media = exports.write_result(result, fmt), "text/csv" if fmt == "csv" else exports.XLSX_MEDIA
         return Response(body, media_type=media, headers={
             "Content-Disposition": f"attachment; filename=\"{job.id}.{fmt}\"; filename*=UTF-8''{_quote(stem)}.{fmt}"})
 
@@ -239,20 +237,16 @@ def create_app(settings: Settings | None = None, start_workers: bool = True) -> 
         with db.session() as s:
             jobs = s.scalars(_job_filters(select(Job), status, org, year, needs_review)
                              .order_by(Job.org, Job.year, Job.created_at)).all()
-        rows = []
+        reports = []
         for j in jobs:
             result = result_of(j)
             meta = {"job_id": j.id, "file": j.filename, "org": j.org, "year": j.year, "status": j.status,
                     "reason": j.reason, "confidence": j.confidence, "needs_review": j.needs_review,
                     "reviewed": j.reviewed, "violations": len(result.violations) if result else None,
                     "crossyear_findings": "; ".join(f["message"] for f in crossyear_of(j)) or None}
-            rows.append(exports.dataset_row(meta, result))
-        if fmt == "csv":
-            return Response(exports.to_csv(exports.dataset_header(), rows), media_type="text/csv",
-                            headers={"Content-Disposition": 'attachment; filename="gongkai.csv"'})
-        return Response(exports.to_xlsx({"reports": (exports.dataset_header(), rows)}),
-                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        headers={"Content-Disposition": 'attachment; filename="gongkai.xlsx"'})
+            reports.append((meta, result))
+        return Response(exports.write_dataset(reports, fmt), media_type="text/csv" if fmt == "csv" else exports.XLSX_MEDIA,
+                        headers={"Content-Disposition": f'attachment; filename="gongkai.{fmt}"'})
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz():

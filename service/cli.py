@@ -1,8 +1,6 @@
 """`gongkai` — the command line: extract, schema, serve, worker, synth, train, eval."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from pathlib import Path
@@ -19,54 +17,82 @@ def _fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-def result_csv(result) -> str:
-    """One row per field: id, value, raw, status, confidence, corrected_from, implied, then the report's
-    who-and-when (org, org_canonical, region, year, published)."""
-    from service.exports import REPORT_META_COLUMNS, report_meta
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
 
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["field", "value", "raw", "status", "confidence", "corrected_from", "implied",
-                     *REPORT_META_COLUMNS])
-    meta = report_meta(result)
-    who = ["" if meta[c] is None else meta[c] for c in REPORT_META_COLUMNS]
-    for fid, f in result.fields.items():
-        writer.writerow([fid, "" if f.value is None else f.value, f.raw, f.status.value, f.confidence,
-                         f.corrected_from or "", "" if f.implied is None else f.implied, *who])
-    return buf.getvalue()
+        from extraction.pipeline import CODE_VERSION  # noqa: PLC0415
+        try:
+            typer.echo(f"gongkai {version('gongkai')} (pipeline {CODE_VERSION})")
+        except PackageNotFoundError:
+            typer.echo(f"gongkai {CODE_VERSION}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                        help="print the version and exit")) -> None:
+    """Verified structured data from 政府信息公开工作年度报告."""
+
+
+def _warn(message: str) -> None:
+    typer.echo(f"gongkai: warning: {message}", err=True)
+
+
+def _page_line(done: int, total: int) -> None:
+    """Per-page progress on stderr (a scanned page takes seconds): stdout stays the result."""
+    typer.echo(f"page {done}/{total} read", err=True)
 
 
 @app.command()
 def extract(
     source: Path = typer.Argument(..., help="a report file (PDF, image, HTML, text) or a folder of them"),
-    as_json: bool = typer.Option(False, "--json", help="print the full result object"),
-    as_csv: bool = typer.Option(False, "--csv", help="print one row per field"),
+    as_json: bool = typer.Option(False, "--json", help="print the full result object (the default)"),
+    as_csv: bool = typer.Option(False, "--csv", help="print one row per field (the layout of result.csv)"),
     labeller: str = typer.Option("model", help="model (token classifier + rules, default) | rules"),
     ocr_text: bool = typer.Option(False, "--ocr-text", help="the text is OCR output: numbers may be misread"),
     out: Optional[Path] = typer.Option(None, help="for a folder: write the dataset (.csv or .xlsx) here"),
     jobs: int = typer.Option(2, help="for a folder: parallel workers"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress on stderr"),
 ) -> None:
     """Extract one report (or a folder of reports into one dataset table)."""
     from extraction.document import SourceKind
     from extraction.pipeline import ExtractionError
     from extraction.pipeline import extract as run
+    from extraction.progress import on_page
 
     if source.is_dir():
         if out is None:
             _fail("a folder needs --out dataset.csv|dataset.xlsx")
+        if out.suffix.lower() not in (".csv", ".xlsx"):
+            _fail(f"--out must end in .csv or .xlsx, not {out.name!r}")
+        ignored = [o for o, given in (("--json", as_json), ("--csv", as_csv), ("--ocr-text", ocr_text)) if given]
+        if ignored:
+            _warn(f"{', '.join(ignored)} ignored for a folder (it is written to --out as one dataset)")
         from service.exports import extract_folder
 
-        extract_folder(source, out, jobs=jobs, labeller=labeller)
+        summary = extract_folder(source, out, jobs=jobs, labeller=labeller, progress=not quiet)
+        typer.echo(f"{summary['done']} extracted, {summary['failed']} failed -> {summary['out']}", err=True)
         return
     if not source.exists():
         _fail(f"no such file: {source}")
+    if out is not None:
+        _warn("--out is for a folder; a single file's result goes to stdout (use --json or --csv and redirect)")
+    if jobs != 2:
+        _warn("--jobs is for a folder; ignored for a single file")
+    if as_json and as_csv:
+        _fail("choose one of --json and --csv")
     try:
-        result = run(source, labeller=labeller, source_kind=SourceKind.ocr_text if ocr_text else None)
+        with on_page(_page_line if not quiet else (lambda _d, _t: None)):
+            result = run(source, labeller=labeller, source_kind=SourceKind.ocr_text if ocr_text else None)
     except ExtractionError as exc:
         _fail(str(exc), 1)
     if as_csv:
-        sys.stdout.write(result_csv(result))
-    elif as_json or True:
+        from service.exports import write_result
+
+        sys.stdout.buffer.write(write_result(result, "csv", bom=False))
+        sys.stdout.flush()
+    else:
         sys.stdout.write(result.model_dump_json(indent=1) + "\n")
 
 

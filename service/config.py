@@ -39,7 +39,7 @@ ENV_TABLE = [
 class Settings(BaseModel):
     """Everything the service can be told. `Settings.from_env()` reads the GONGKAI_* variables."""
 
-    data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("gongkai")))
+    data_dir: Path = Field(default_factory=lambda: Path(user_data_dir("gongkai")))  # = models.promoted.default_data_dir
     database_url: str | None = None
     broker_url: str | None = None
     api_key: str | None = None

@@ -17,7 +17,8 @@ from extraction.result import ExtractionResult
 from service.config import Settings
 from service.layout import field_label
 
-__all__ = ["result_rows", "dataset_header", "to_csv", "to_xlsx", "extract_folder", "FOLDER_SUFFIXES"]
+__all__ = ["RESULT_HEADER", "result_rows", "write_result", "dataset_header", "dataset_row", "write_dataset",
+           "to_csv", "to_xlsx", "extract_folder", "FOLDER_SUFFIXES"]
 
 REPORT_META_COLUMNS = ["org", "org_canonical", "province", "city", "county", "region_code", "year", "published"]
 RESULT_HEADER = ["field", "label", "value", "raw", "status", "confidence", "corrected_from", "implied",
@@ -25,7 +26,9 @@ RESULT_HEADER = ["field", "label", "value", "raw", "status", "confidence", "corr
 META_COLUMNS = ["job_id", "file", "org", "org_canonical", "province", "city", "county", "region_code", "year",
                 "published", "status", "reason", "confidence", "needs_review", "reviewed", "violations",
                 "crossyear_findings"]
+LABEL_HEADER = ["column", "label"]
 FOLDER_SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".html", ".htm", ".txt", ".md"}
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def result_rows(result: ExtractionResult) -> list[list]:
@@ -51,6 +54,15 @@ def report_meta(result: ExtractionResult) -> dict:
             "published": m.published.isoformat() if m.published else None}
 
 
+def write_result(result: ExtractionResult, fmt: str, bom: bool = True) -> bytes:
+    """One report as CSV (a row per field) or XLSX (that sheet plus its violations). `bom`: start the
+    CSV with a UTF-8 BOM (files, so Excel reads the Chinese right; not for a stream on stdout)."""
+    if fmt == "csv":
+        return to_csv(RESULT_HEADER, result_rows(result), bom)
+    return to_xlsx({"fields": (RESULT_HEADER, result_rows(result)),
+                    "violations": (VIOLATION_HEADER, violation_rows(result))})
+
+
 def dataset_header() -> list[str]:
     return META_COLUMNS + ALL_FIELDS
 
@@ -62,12 +74,32 @@ def dataset_row(meta: dict, result: ExtractionResult | None) -> list:
     return row + [values.get(fid) for fid in ALL_FIELDS]
 
 
-def to_csv(header: list[str], rows: Iterable[list]) -> bytes:
+def _status_row(meta: dict, result: ExtractionResult | None) -> list:
+    """A report's cell statuses (number / blank / slash / text / missing): what an empty value cell was."""
+    row = [meta.get(c) for c in META_COLUMNS]
+    return row + [(result.fields[fid].status.value if fid in result.fields else "missing") if result else None
+                  for fid in ALL_FIELDS]
+
+
+def write_dataset(reports: list[tuple[dict, ExtractionResult | None]], fmt: str) -> bytes:
+    """Many reports, a row each (meta columns, then the 200 field values), for `gongkai extract DIR --out`
+    and GET /v1/export. CSV: that one table. XLSX: sheet `reports` (values), sheet `status` (each cell's
+    status, so blank, `/` and missing stay apart) and sheet `labels` (column id → Chinese label)."""
+    rows = [dataset_row(m, r) for m, r in reports]
+    if fmt == "csv":
+        return to_csv(dataset_header(), rows)
+    labels = [[c, c] for c in META_COLUMNS] + [[fid, field_label(fid)] for fid in ALL_FIELDS]
+    return to_xlsx({"reports": (dataset_header(), rows),
+                    "status": (dataset_header(), [_status_row(m, r) for m, r in reports]),
+                    "labels": (LABEL_HEADER, labels)})
+
+
+def to_csv(header: list[str], rows: Iterable[list], bom: bool = True) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(header)
     w.writerows(rows)
-    return buf.getvalue().encode("utf-8-sig")  # BOM: Excel opens Chinese CSV correctly
+    return buf.getvalue().encode("utf-8-sig" if bom else "utf-8")  # BOM: Excel opens Chinese CSV correctly
 
 
 def to_xlsx(sheets: dict[str, tuple[list[str], Iterable[list]]]) -> bytes:
@@ -100,7 +132,7 @@ VIOLATION_HEADER = ["constraint", "kind", "lhs", "rhs", "lhs_value", "rhs_value"
 
 
 def extract_folder(folder: str | Path, out: str | Path, jobs: int | None = None,
-                   settings: Settings | None = None, progress: bool = True) -> dict:
+                   settings: Settings | None = None, progress: bool = True, labeller: str | None = None) -> dict:
     """Extract every report under `folder` in parallel and write one dataset (.xlsx or .csv by suffix).
 
     Failed files are rows with status 'failed' and a reason. Consecutive years of one organisation are
@@ -111,6 +143,8 @@ def extract_folder(folder: str | Path, out: str | Path, jobs: int | None = None,
     from service.jobs import JobFailure, isolated_extract  # noqa: PLC0415
 
     settings = settings or Settings.from_env()
+    if labeller is not None:
+        settings = settings.model_copy(update={"labeller": labeller})
     folder, out = Path(folder), Path(out)
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in FOLDER_SUFFIXES
                    and not p.name.startswith("."))
@@ -147,11 +181,7 @@ def extract_folder(folder: str | Path, out: str | Path, jobs: int | None = None,
             if on_prev:
                 prev[0]["crossyear_findings"] = "; ".join(
                     filter(None, [prev[0].get("crossyear_findings"), *(f.message for f in on_prev)]))
-    rows = [dataset_row(m, r) for m, r in (results[p] for p in files)]
     out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".csv":
-        out.write_bytes(to_csv(dataset_header(), rows))
-    else:
-        out.write_bytes(to_xlsx({"reports": (dataset_header(), rows)}))
+    out.write_bytes(write_dataset([results[p] for p in files], "csv" if out.suffix.lower() == ".csv" else "xlsx"))
     done = sum(1 for m, _ in results.values() if m["status"] == "done")
     return {"done": done, "failed": len(files) - done, "out": str(out)}

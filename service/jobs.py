@@ -12,8 +12,10 @@ import logging
 import multiprocessing as mp
 import os
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 
+from extraction import progress
 from extraction.pipeline import ExtractionError
 from extraction.result import ExtractionResult
 from service.config import Settings
@@ -39,7 +41,8 @@ def _child(conn: Connection, extractor: str, data: bytes, name: str, labeller: s
         limit = mem_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
-        result = _load(extractor)(data, name, labeller=labeller)
+        with progress.on_page(lambda done, total: conn.send(("page", done, total))):
+            result = _load(extractor)(data, name, labeller=labeller)
         conn.send(("ok", result.model_dump_json()))
     except ExtractionError as exc:
         conn.send(("extraction_error", str(exc) or exc.__class__.__name__))
@@ -62,8 +65,10 @@ def _context(extractor: str) -> mp.context.BaseContext:
     return _CTX[extractor]
 
 
-def isolated_extract(data: bytes, name: str, settings: Settings, timeout_s: float | None = None) -> ExtractionResult:
-    """Run the configured extractor on `data` in a child process.
+def isolated_extract(data: bytes, name: str, settings: Settings, timeout_s: float | None = None,
+                     on_page: Callable[[int, int], None] | None = None) -> ExtractionResult:
+    """Run the configured extractor on `data` in a child process; `on_page(done, total)` hears of each
+    page the child has read (see `extraction.progress`).
 
     Raises `ExtractionError` when the input is not a report, `JobFailure` for everything else."""
     timeout_s = timeout_s or settings.job_timeout_s
@@ -73,10 +78,17 @@ def isolated_extract(data: bytes, name: str, settings: Settings, timeout_s: floa
                                              settings.max_memory_mb), daemon=True)
     proc.start()
     send.close()
+    deadline = time.monotonic() + timeout_s
     try:
-        if not recv.poll(timeout_s):
-            raise JobFailure(f"extraction timed out after {timeout_s:g} s")
-        kind, payload = recv.recv()
+        while True:
+            if not recv.poll(max(0.0, deadline - time.monotonic())):
+                raise JobFailure(f"extraction timed out after {timeout_s:g} s")
+            kind, *payload = recv.recv()
+            if kind != "page":
+                payload = payload[0]
+                break
+            if on_page is not None:
+                on_page(*payload)
     except EOFError:
         proc.join(5)
         raise JobFailure(f"extraction process died (exit code {proc.exitcode})") from None
@@ -103,7 +115,8 @@ def run_job(job_id: str, settings: Settings, db: Database | None = None) -> str 
     log.info("job started", extra={"job_id": job_id, "file": job.filename, "attempt": job.attempts})
     try:
         data = BlobStore(settings.blob_dir).get(job.sha256)
-        result = isolated_extract(data, job.filename, settings)
+        result = isolated_extract(data, job.filename, settings,
+                                  on_page=lambda done, _total: _pages_done(db, job_id, done))
     except ExtractionError as exc:
         return _finish(db, job_id, t0, reason=f"not extractable: {exc}")
     except JobFailure as exc:
@@ -111,6 +124,18 @@ def run_job(job_id: str, settings: Settings, db: Database | None = None) -> str 
     except Exception as exc:  # noqa: BLE001 - e.g. the blob vanished
         return _finish(db, job_id, t0, reason=f"{exc.__class__.__name__}: {exc}")
     return _finish(db, job_id, t0, result=result)
+
+
+def _pages_done(db: Database, job_id: str, done: int) -> None:
+    """Progress is best effort: a busy database delays it, it never fails the job."""
+    try:
+        with db.session() as s:
+            job = s.get(Job, job_id)
+            if job is not None and job.status == JobStatus.running:
+                job.pages_done = done
+                s.commit()
+    except Exception:  # noqa: BLE001
+        log.warning("could not record page progress", extra={"job_id": job_id, "pages_done": done})
 
 
 def _finish(db: Database, job_id: str, t0: float, result: ExtractionResult | None = None,

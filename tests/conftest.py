@@ -29,3 +29,15 @@ def seed_files() -> list[Path]:
 def shared() -> Path:
     need_shared()
     return SHARED
+
+
+CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")  # Debian fonts-wqy-zenhei, installed by `make test`
+
+
+@pytest.fixture
+def cjk_font() -> Path:
+    """The CJK font the PDF/OCR/synth tests draw with. Missing is a failure, never a skip: a CI
+    without it would silently never test the OCR path."""
+    if not CJK_FONT.exists():
+        pytest.fail(f"CJK font absent ({CJK_FONT}): `make test` installs fonts-wqy-zenhei")
+    return CJK_FONT

@@ -20,6 +20,7 @@ def read_images(data: bytes, name: str = "", *, ocr=None, limits: Limits = Limit
     from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
     from extraction.ingest.raster import ocr_page
+    from extraction.progress import page_read
 
     try:
         with warnings.catch_warnings():
@@ -51,4 +52,5 @@ def read_images(data: bytes, name: str = "", *, ocr=None, limits: Limits = Limit
             raise UnreadableImageError(f"page {i + 1} of the image is damaged: {e}") from e
         segments.extend(ocr_page(gray, i + 1, ocr, stitcher=stitcher,
                                  deadline=Deadline(limits.page_timeout_s, i + 1)))
+        page_read(i + 1, n)
     return Document(source_kind=SourceKind.image, name=name, pages=n, segments=segments)

@@ -13,13 +13,14 @@ import logging
 
 from extraction.document import Document, Segment, SourceKind
 from extraction.ingest.grid import HSeg, Table, VSeg, build_tables
+from extraction.progress import page_read
 from extraction.ingest.layout import Glyph, TableStitcher, _visual_lines, layout_page, pieces_to_segments
 from extraction.ingest.limits import (
     CorruptPdfError, Deadline, EncryptedPdfError, ImageTooLargeError, Limits, NotAPdfError,
     TooManyPagesError,
 )
 
-__all__ = ["read_pdf", "page_has_text_layer"]
+__all__ = ["read_pdf", "page_has_text_layer", "open_pdf", "render_page"]
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,7 @@ def read_pdf(data: bytes, name: str = "", *, ocr=None, limits: Limits = Limits()
                 except Exception as e:
                     raise CorruptPdfError(
                         f"page {page_no} of the PDF is damaged: {type(e).__name__}: {e}") from e
+                page_read(page_no, n)
                 continue
             scanned = True
             if ocr is None:
@@ -169,6 +171,7 @@ def read_pdf(data: bytes, name: str = "", *, ocr=None, limits: Limits = Limits()
 
             segments.extend(ocr_page(gray, page_no, ocr, stitcher=stitcher,
                                      deadline=Deadline(limits.page_timeout_s, page_no)))
+            page_read(page_no, n)
         kind = SourceKind.pdf_scan if scanned else SourceKind.pdf_text
         return Document(source_kind=kind, name=name, pages=n, segments=segments, title_hint=_info_title(doc))
     finally:
@@ -202,3 +205,7 @@ def _render(doc, i: int, limits: Limits):
     except Exception as e:
         raise CorruptPdfError(f"page {i + 1} of the PDF cannot be rendered: {e}") from e
     return arr
+
+
+open_pdf = _open  # (pypdfium2 document, pdfplumber document); the review page's crops re-open a stored PDF
+render_page = _render

@@ -20,7 +20,7 @@ from extraction.ingest.limits import Deadline
 from extraction.ingest.rectify import rectify
 from models.ocr import OcrEngine, OcrLine, is_numeric_text
 
-__all__ = ["ocr_page", "deskew", "estimate_skew", "PageTimings", "N_ALTERNATIVES"]
+__all__ = ["ocr_page", "straighten", "deskew", "estimate_skew", "PageTimings", "N_ALTERNATIVES"]
 
 N_ALTERNATIVES = 5
 MIN_ALTERNATIVE_PROB = 1e-3
@@ -132,16 +132,24 @@ def _read_missed_cells(gray: np.ndarray, tables: list[Table], lines: list[OcrLin
     return ocr.line_from_crops(gray, todo)  # type: ignore[attr-defined]
 
 
-def ocr_page(gray: np.ndarray, page: int, ocr: OcrEngine, *, stitcher: TableStitcher | None = None,
-             deadline: Deadline | None = None) -> list[Segment]:
-    """OCR one grayscale page image into segments (lines numbered from 0 on this page)."""
-    t: dict[str, float] = {}
+def straighten(gray: np.ndarray, t: dict[str, float] | None = None) -> np.ndarray:
+    """Deskew, then rectify the perspective: the raster whose pixels OCR boxes (provenance) are in.
+    The review page's crops redo exactly this, so a cell's box lands on the cell."""
+    t = {} if t is None else t
     t0 = time.perf_counter()
     gray, _angle = deskew(gray)
     t["deskew"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     gray, _off = rectify(gray)
     t["rectify"] = time.perf_counter() - t0
+    return gray
+
+
+def ocr_page(gray: np.ndarray, page: int, ocr: OcrEngine, *, stitcher: TableStitcher | None = None,
+             deadline: Deadline | None = None) -> list[Segment]:
+    """OCR one grayscale page image into segments (lines numbered from 0 on this page)."""
+    t: dict[str, float] = {}
+    gray = straighten(gray, t)
     lines, tables = _read(gray, ocr, deadline, t)
     if _looks_wrong(lines):
         best = (float(np.mean([ln.conf for ln in lines])) if lines else 0.0, gray, lines, tables)

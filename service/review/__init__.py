@@ -1,11 +1,12 @@
 """The review pages (server-rendered, a little JS): upload + job list at `/`, one report at `/review/{id}`,
-plus the JSON endpoints they use — save a review, and a cell's crop of the page image."""
+plus the JSON endpoints they use — save a review, a cell's crop of the page image (PDFs, images) or its
+source line (text, HTML); see `service.review.crops`."""
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
+from pydantic import BaseModel
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -15,13 +16,20 @@ from extraction.result import ExtractionResult
 from service import crossyear
 from service.jobs import crossyear_of, result_of
 from service.layout import TABLE2, TABLE3_COLUMNS, TABLE3_ROWS, TABLE4_GROUPS, TABLE4_OUTCOMES, field_label
+from service.review.crops import IMAGE_KINDS, LINE_KINDS, cell_crop, source_line
 from service.review.labelled import UnknownField, apply_edits, write_labelled
 from service.schemas import Problem, ReviewRequest, ReviewResponse
 from service.store import Job
 
 __all__ = ["mount_review"]
 HERE = Path(__file__).parent
-OCR_KINDS = {"pdf_scan", "image", "ocr_text"}
+
+
+class CellSource(BaseModel):
+    page: int | None
+    line: int | None
+    text: str
+    cell: str
 
 
 def _colour(conf: float) -> str:
@@ -75,7 +83,7 @@ def mount_review(app: FastAPI, auth: list) -> None:
             "job": job, "result": result, "fields": result.fields if result else {}, "violated": violated,
             "corrections": corrections, "findings": findings, "table2": TABLE2, "t3_rows": TABLE3_ROWS,
             "t3_cols": TABLE3_COLUMNS, "t4_groups": TABLE4_GROUPS, "t4_outcomes": TABLE4_OUTCOMES,
-            "crops": result is not None and result.meta.source_kind.value in OCR_KINDS})
+            "crops": job.kind == "pdf" or job.kind in IMAGE_KINDS})
 
     @app.put("/v1/extractions/{job_id}/review", response_model=ReviewResponse, dependencies=auth,
              responses={c: {"model": Problem} for c in (401, 404, 409, 422)}, tags=["review"])
@@ -109,42 +117,35 @@ def mount_review(app: FastAPI, auth: list) -> None:
         crossyear.refresh(db, job_id)
         return ReviewResponse(job=job_view(db.get(job_id)), labelled_dir=str(gold.parent), gold_file=str(gold))
 
-    @app.get("/v1/extractions/{job_id}/cells/{field_id}/crop.png", dependencies=auth, tags=["review"],
-             responses={200: {"content": {"image/png": {}}}, 404: {"model": Problem}}, response_class=Response)
-    def crop(job_id: str, field_id: str):
-        """The cell's region of the page image (OCR sources with a box); 404 when there is none."""
+    def cell_of(job_id: str, field_id: str):
         job = db.get(job_id)
         result = result_of(job) if job else None
         cell = result.fields.get(field_id) if result else None
-        if cell is None or cell.provenance is None or cell.provenance.box is None:
+        if cell is None:
+            raise HTTPException(404, f"no job {job_id}" if result is None else f"no field {field_id}")
+        return job, cell
+
+    @app.get("/v1/extractions/{job_id}/cells/{field_id}/crop.png", dependencies=auth, tags=["review"],
+             responses={200: {"content": {"image/png": {}}}, 404: {"model": Problem}}, response_class=Response)
+    def crop(job_id: str, field_id: str):
+        """The cell's region of the page image (PDFs and images, see `service.review.crops`); 404 when there
+        is none (text and HTML sources: see `…/source`)."""
+        job, cell = cell_of(job_id, field_id)
+        if cell.provenance is None or cell.provenance.box is None:
             raise HTTPException(404, "no page region for this cell")
-        png = _crop(app.state.blobs.get(job.sha256), job.kind, cell.provenance.page or 1, cell.provenance.box)
+        png = cell_crop(app.state.blobs.get(job.sha256), job.kind, cell.provenance)
         if png is None:
             raise HTTPException(404, "this source has no page image")
         return Response(png, media_type="image/png")
 
-
-def _crop(data: bytes, kind: str, page: int, box) -> bytes | None:
-    from PIL import Image  # noqa: PLC0415
-    scale = 1.0
-    if kind in ("png", "jpeg", "tiff"):
-        im = Image.open(io.BytesIO(data))
-        if getattr(im, "n_frames", 1) > 1:
-            im.seek(min(page, im.n_frames) - 1)
-    elif kind == "pdf":
-        try:
-            import pypdfium2 as pdfium  # noqa: PLC0415
-        except ImportError:
-            return None
-        scale = 2.0
-        im = pdfium.PdfDocument(data)[page - 1].render(scale=scale).to_pil()
-    else:
-        return None
-    pad = 12
-    x0, y0 = max(0, int(box.x0 * scale) - pad), max(0, int(box.y0 * scale) - pad)
-    x1, y1 = min(im.width, int(box.x1 * scale) + pad), min(im.height, int(box.y1 * scale) + pad)
-    if x1 <= x0 or y1 <= y0:
-        return None
-    out = io.BytesIO()
-    im.convert("RGB").crop((x0, y0, x1, y1)).save(out, "PNG")
-    return out.getvalue()
+    @app.get("/v1/extractions/{job_id}/cells/{field_id}/source", response_model=CellSource, dependencies=auth,
+             tags=["review"], responses={404: {"model": Problem}})
+    def source(job_id: str, field_id: str):
+        """The source line the cell was read from (text and HTML sources; PDFs and images: see crop.png)."""
+        job, cell = cell_of(job_id, field_id)
+        if job.kind not in LINE_KINDS:
+            raise HTTPException(404, "this source has page images, not text lines: see crop.png")
+        line = source_line(app.state.blobs.get(job.sha256), job.filename, cell.provenance)
+        if line is None:
+            raise HTTPException(404, "no source line for this cell")
+        return CellSource(page=line.page, line=line.line, text=line.text, cell=line.cell)

@@ -17,6 +17,9 @@ class UnknownField(ValueError):
 
 
 def apply_edits(result: ExtractionResult, edits: dict[str, int | float | None]) -> ExtractionResult:
+    """The result after a reviewer's save: edited cells verified, the constraints re-checked on the new
+    values, and `needs_review` cleared — a person has now reviewed the report (what is left broken is
+    listed in `violations`)."""
     unknown = sorted(set(edits) - set(ALL_FIELDS))
     if unknown:
         raise UnknownField(f"unknown field ids: {', '.join(unknown[:5])}")
@@ -30,8 +33,7 @@ def apply_edits(result: ExtractionResult, edits: dict[str, int | float | None]) 
             "status": CellStatus.number if value is not None else (
                 old.status if old.status in (CellStatus.blank, CellStatus.slash) else CellStatus.blank)})
     result.violations = recheck(result)
-    result.needs_review = any(not f.human_verified and f.confidence < 0.9 for f in result.fields.values()) \
-        or any(v.kind == ViolationKind.unresolved for v in result.violations)
+    result.needs_review = False
     return result
 
 

@@ -22,8 +22,7 @@ from models.ocr import OcrChar, OcrLine
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
-need_font = pytest.mark.skipif(not FONT.exists(),
-                               reason="CJK font absent: apt-get install -y fonts-wqy-zenhei")
+need_font = pytest.mark.usefixtures("cjk_font")  # fails, not skips, without the font (tests/conftest.py)
 
 
 # ---- small PDFs built in the test --------------------------------------------------------------

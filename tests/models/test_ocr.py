@@ -67,7 +67,7 @@ def test_bundled_models_load_offline(engine):
     assert len(engine.charset) > 6000 and engine.charset[0] == "<blank>"
 
 
-@pytest.mark.skipif(not FONT.exists(), reason="CJK font absent: apt-get install -y fonts-wqy-zenhei")
+@pytest.mark.usefixtures("cjk_font")
 def test_rendered_number_gives_top1_and_alternatives(engine):
     from PIL import Image, ImageDraw, ImageFont
 

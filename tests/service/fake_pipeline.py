@@ -1,7 +1,8 @@
 """A stand-in for `extraction.pipeline.extract` that the service tests steer through the file content.
 
 Markers in the bytes: FAKE:FAIL (not a report), FAKE:BUG (an unexpected exception), FAKE:CRASH (the process
-dies), FAKE:HANG (never returns), FAKE:SLEEP=<s>, FAKE:MEM (allocates without bound). A JSON body in the
+dies), FAKE:HANG (never returns), FAKE:SLEEP=<s>, FAKE:MEM (allocates without bound), FAKE:PAGES=<n> (reports
+n pages read, as ingest does, pausing FAKE:SLEEP after each). A JSON body in the
 seeds' gold format is returned as the result; anything else gets deterministic values from its hash.
 """
 from __future__ import annotations
@@ -37,7 +38,13 @@ def extract(source: bytes | str | Path, name: str = "", *, labeller: str = "rule
     if b"FAKE:MEM" in data:
         blocks = [bytearray(256 << 20) for _ in range(64)]  # 16 GiB: the memory limit stops it
         return blocks  # pragma: no cover
-    if m := re.search(rb"FAKE:SLEEP=([\d.]+)", data):
+    if m := re.search(rb"FAKE:PAGES=(\d+)", data):
+        from extraction.progress import page_read
+        pause = re.search(rb"FAKE:SLEEP=([\d.]+)", data)
+        for i in range(int(m.group(1))):
+            page_read(i + 1, int(m.group(1)))
+            time.sleep(float(pause.group(1)) if pause else 0)
+    elif m := re.search(rb"FAKE:SLEEP=([\d.]+)", data):
         time.sleep(float(m.group(1)))
     if data.startswith(b"%PDF") and b"%%EOF" not in data[-1024:]:
         raise ExtractionError("malformed PDF: truncated (no %%EOF)")

@@ -56,6 +56,14 @@ def test_upload_review_edit_save(tmp_path, browser):
         page.wait_for_function("document.querySelector('#save-status').textContent.startsWith('saved')",
                                timeout=15_000)
         assert "verified" in cell.get_attribute("class")
+        assert page.inner_text("#review-state") == "reviewed"
+        # an edit that breaks a row: the violation list is refreshed from the save, without a reload
+        total = page.locator('td.cell[data-field="t3.granted.total"] input')
+        total.fill(str(int(total.input_value() or 0) + 1))
+        page.click("#save")
+        page.wait_for_function("document.querySelector('ul.violations').textContent.includes('t3.row.granted')",
+                               timeout=15_000)
+        assert "violated" in page.locator('td.cell[data-field="t3.granted.total"]').get_attribute("class")
         page.locator('td.cell[data-field="t3.granted.natural_person"]').click()  # a corrected cell, for the shot
         shot = os.environ.get("GONGKAI_DOCS_SCREENSHOT")
         page.screenshot(path=shot or str(tmp_path / "review.png"), full_page=True)
@@ -68,5 +76,6 @@ def test_upload_review_edit_save(tmp_path, browser):
     assert len(sources) == 1 and sources[0].read_bytes() == seed.read_bytes()
     gold = json.loads((folder / (sources[0].stem + ".gold.json")).read_text("utf-8"))
     assert gold["fields"]["t2.rules.issued"] == 5
+    assert gold["fields"]["t3.granted.total"] == json.loads(seed.read_bytes())["fields"]["t3.granted.total"] + 1
     assert gold["meta"] == {"org": "浉河区人民政府办公室", "year": 2023}
     assert ROOT.exists()

@@ -213,3 +213,17 @@ def test_cross_year_refreshes_of_one_org_never_erase_each_other(tmp_path, reques
     tb.join(10)
     assert [f["field"] for f in json.loads(db.get("a").crossyear_json)] == ["t3.carried_forward.total"]
     assert [f["field"] for f in json.loads(db.get("b").crossyear_json)] == ["t3.carried_over.total"]
+
+
+def test_a_save_refreshes_violations_and_clears_needs_review(client):
+    jid = submit(client, "broken.txt", gold("某局", 2023, t3__granted__total=3))  # ≠ its six parts' 0
+    job = finish(client, jid)[jid]
+    assert job["needs_review"] is True
+    assert [v["constraint"] for v in job["result"]["violations"]] == ["t3.row.granted"]
+    saved = client.put(f"/v1/extractions/{jid}/review", json={"fields": {"t3.granted.total": 0}}).json()
+    assert saved["job"]["result"]["violations"] == [] and saved["job"]["needs_review"] is False
+    assert saved["job"]["reviewed"] is True
+    page = client.get(f"/review/{jid}").text
+    assert "Violated constraints (0)" in page and 'id="review-state">reviewed' in page
+    listed = client.get("/v1/extractions", params={"needs_review": False}).json()["items"]
+    assert jid in [j["id"] for j in listed]

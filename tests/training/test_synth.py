@@ -147,7 +147,7 @@ def _fonts():
     return fonts_available()
 
 
-@pytest.mark.skipif(not _fonts(), reason="no CJK TrueType font (apt-get install fonts-arphic-uming fonts-wqy-zenhei)")
+@pytest.mark.usefixtures("cjk_font")
 def test_pdf_is_deterministic_and_has_text_layer():
     import pypdfium2 as pdfium
 
@@ -159,7 +159,7 @@ def test_pdf_is_deterministic_and_has_text_layer():
     assert a.gold["pdf"]["t3_pages"]
 
 
-@pytest.mark.skipif(not _fonts(), reason="no CJK TrueType font (apt-get install fonts-arphic-uming fonts-wqy-zenhei)")
+@pytest.mark.usefixtures("cjk_font")
 def test_scan_is_image_only_pdf_with_degradation_gold():
     import pypdfium2 as pdfium
 

@@ -3,7 +3,7 @@
     gongkai train pretrain --data data/train/text,data/train/html --val data/train/val_text --out runs/mlm
     gongkai train finetune --data ... --val ... --init runs/mlm/best --out runs/tag
     gongkai train export --model runs/tag/best --out models/weights --version tc-1
-    gongkai train labelled --labelled DIR --data ... --val ... --bench DIR   # retrain + promote
+    gongkai train labelled --version tc-2   # the review store → retrain → promote (README)
 
 Every run resumes from the latest checkpoint in its --out folder. Needs the `train` extra
 (`pip install -e '.[train]'`: torch, transformers, onnx).
@@ -94,21 +94,34 @@ def export(
 
 @train_app.command("labelled")
 def retrain_labelled(
-    labelled: Path = typer.Option(..., "--labelled", help="folder of labelled reports (source + .gold.json)"),
-    data: str = typer.Option(..., help="synthetic folders mixed in"),
-    val: str = typer.Option(..., help="validation folders"),
-    bench: str = typer.Option(..., help="comma-separated folders with gold scored before/after"),
-    weights: Path = typer.Option(Path("models/weights"), help="current model; overwritten if promoted"),
+    labelled: Optional[Path] = typer.Option(None, "--labelled",
+                                            help="labelled reports, searched recursively (default: the review "
+                                                 "store $GONGKAI_DATA_DIR/labelled)"),
+    version: str = typer.Option(..., help="version of the retrained model (a new one each run)"),
+    data: str = typer.Option("", help="synthetic folders mixed in (default: generated into --out)"),
+    val: str = typer.Option("", help="validation folders (default: generated)"),
+    bench: str = typer.Option("", help="folders with gold scored before/after (default: generated, held out)"),
+    weights: Optional[Path] = typer.Option(None, help="model to start from (default: the one served now)"),
     out: Path = typer.Option(Path("runs/retrain")),
-    version: str = typer.Option(..., help="version of the retrained model"),
-    steps: int = typer.Option(300), seed: int = typer.Option(13), synth_limit: int = typer.Option(400),
-    promote: bool = typer.Option(True, help="write over --weights when the benchmark does not regress"),
+    steps: int = typer.Option(300), seed: int = typer.Option(13),
+    synth_n: int = typer.Option(200, help="synthetic reports generated to mix in (when --data is not given)"),
+    synth_limit: int = typer.Option(400, help="at most this many synthetic reports per run"),
+    bench_n: int = typer.Option(20, help="held-out synthetic reports generated to score (when --bench is not given)"),
+    tolerance: float = typer.Option(0.002, help="largest benchmark field-accuracy loss still promoted"),
+    promote: bool = typer.Option(True, help="promote to $GONGKAI_DATA_DIR/models/<version> when no regression"),
 ) -> None:
-    """Fine-tune the current model on labelled reports + synthetic data; promote it if no regression."""
-    from training.model.retrain import retrain
+    """Fine-tune the served model on reviewed reports + synthetic data; promote it if it does not regress."""
+    from models.promoted import default_data_dir
+    from training.model.retrain import RetrainError, retrain
 
-    res = retrain(labelled, _dirs(data), _dirs(val), _dirs(bench), weights, out, version, steps=steps, seed=seed,
-                  synth_limit=synth_limit, promote=promote)
+    labelled = labelled or default_data_dir() / "labelled"
+    try:
+        res = retrain(labelled, _dirs(data), _dirs(val), _dirs(bench), weights, out, version, steps=steps,
+                      seed=seed, synth_limit=synth_limit, promote=promote, tolerance=tolerance,
+                      synth_n=synth_n, bench_n=bench_n)
+    except (RetrainError, FileExistsError, ValueError) as exc:
+        typer.echo(f"gongkai train labelled: {exc}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(json.dumps(res, ensure_ascii=False))
 
 

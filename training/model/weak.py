@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from extraction.document import Document
+from extraction.fields import ALL_FIELDS
 from extraction.ingest import read_document
 from extraction.pipeline import extract_document
 from models.labels import Tag, label_name
@@ -22,7 +23,8 @@ from training.model.data import Example, SegLabels, example_from_seg_labels
 
 __all__ = ["WeakLabels", "weak_labels", "weak_examples", "labelled_reports"]
 
-SOURCE_SUFFIXES = (".txt", ".html", ".htm")
+# every kind the pipeline reads: text and HTML, digital and scanned PDFs, page images (OCRed again here)
+SOURCE_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
 @dataclass
@@ -91,8 +93,10 @@ def weak_labels(doc: Document, gold: dict) -> WeakLabels:
 
 
 def labelled_reports(folder: Path) -> list[tuple[Path, Path]]:
+    """(source, gold) pairs anywhere under `folder` — the review store keeps one report per
+    `<job-id>/` folder: the uploaded file and `<stem>.gold.json`."""
     out = []
-    for gold in sorted(Path(folder).glob("*.gold.json")):
+    for gold in sorted(Path(folder).rglob("*.gold.json")):
         stem = gold.name[: -len(".gold.json")]
         for suffix in SOURCE_SUFFIXES:
             if (gold.parent / f"{stem}{suffix}").exists():
@@ -106,6 +110,7 @@ def weak_examples(folder: Path, verbose: bool = True) -> list[Example]:
     out = []
     for src, gold_path in labelled_reports(folder):
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        gold["fields"] = {k: v for k, v in gold["fields"].items() if k in ALL_FIELDS}
         doc = read_document(src.read_bytes(), src.name)
         wl = weak_labels(doc, gold)
         if verbose:

@@ -65,7 +65,13 @@ def synth(
     split: str = typer.Option(None, help="build benchmark split(s) instead: a name from eval/splits.py or all"),
 ) -> None:
     """Generate synthetic annual reports with exact gold labels."""
-    res = synth_command(n, kinds, seed, out, source_error_rate, noise, layouts, split)
+    from training.synth.pdf import FontMissing
+
+    try:
+        res = synth_command(n, kinds, seed, out, source_error_rate, noise, layouts, split)
+    except FontMissing as exc:  # one line, not a traceback
+        typer.echo(f"gongkai synth: {exc}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"{res['samples']} samples in {res['seconds']} s -> {out}")
 
 

@@ -52,8 +52,8 @@ def _fonts() -> dict[str, str]:
         return _REGISTERED
     serif, sans = _find(SERIF), _find(SANS)
     if not (serif or sans):
-        raise FontMissing("no CJK TrueType font found: install one, e.g. `apt-get install -y fonts-arphic-uming "
-                          f"fonts-wqy-zenhei` (looked for {SERIF + SANS})")
+        raise FontMissing("no CJK TrueType font for the PDF/scan renderers: `make test` installs one, or "
+                          "`apt-get install -y fonts-wqy-zenhei fonts-arphic-uming`")
     serif, sans = serif or sans, sans or serif
     pdfmetrics.registerFont(TTFont("Song", serif, subfontIndex=0))
     pdfmetrics.registerFont(TTFont("Hei", sans, subfontIndex=0))

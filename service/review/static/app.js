@@ -77,10 +77,39 @@
       "read: “" + esc(d.raw) + "” · " + esc(d.status) + " · confidence " + esc(d.conf);
     if (d.corrected) html += "<br>original reading: <s>" + esc(d.corrected) + "</s>" + (d.reason ? " — " + esc(d.reason) : "");
     if (d.constraints) html += "<br>violates: " + esc(d.constraints);
+    const cellUrl = "/v1/extractions/" + jobId + "/cells/" + encodeURIComponent(d.field);
     if (review.dataset.crops === "1" && d.crop) {
-      html += '<br><img alt="crop of the page" src="/v1/extractions/' + jobId + "/cells/" + encodeURIComponent(d.field) + '/crop.png">';
+      html += '<br><img alt="crop of the page" src="' + cellUrl + '/crop.png">';
     }
     panel.innerHTML = html;
+    if (review.dataset.crops !== "1" && d.status !== "missing") {  // text / HTML: the line it was read from
+      fetch(cellUrl + "/source").then((r) => (r.ok ? r.json() : null)).then((src) => {
+        if (!src || !td.classList.contains("selected")) return;
+        const p = document.createElement("p");
+        p.className = "source-line";
+        p.innerHTML = "line " + esc(src.line) + ": <code></code>";
+        p.querySelector("code").textContent = src.text;
+        panel.appendChild(p);
+      });
+    }
+  }
+  function showViolations(violations) {  // after a save: the constraints as they stand now
+    const ul = $("ul.violations");
+    $$("td.cell.violated").forEach((x) => x.classList.remove("violated"));
+    ul.innerHTML = "";
+    for (const v of violations) {
+      const li = document.createElement("li");
+      const cells = (v.cells && v.cells.length ? v.cells : v.lhs.concat(v.rhs));
+      li.className = "v-" + v.kind; li.dataset.cells = cells.join(" ");
+      li.innerHTML = "<b></b> (" + esc(v.kind) + "): " + esc(+v.lhs_value.toFixed(2)) + " ≠ " +
+        esc(+v.rhs_value.toFixed(2)) + " (Δ " + esc(+v.difference.toFixed(2)) + ")";
+      li.querySelector("b").textContent = v.constraint;
+      ul.appendChild(li);
+      for (const id of cells) { const td = $('td.cell[data-field="' + id + '"]'); if (td) td.classList.add("violated"); }
+    }
+    if (!violations.length) ul.innerHTML = "<li>none</li>";
+    const h = $("#violations-title");
+    if (h) h.textContent = "Violated constraints (" + violations.length + ")";
   }
   $$("td.cell").forEach((td) => {
     td.addEventListener("click", () => show(td));
@@ -123,6 +152,9 @@
         const input = $("input", td);
         td.classList.remove("edited"); td.classList.add("verified"); input.dataset.original = input.value.trim();
       }
+      if (j.job.result) showViolations(j.job.result.violations);
+      const state = $("#review-state");
+      if (state) state.textContent = j.job.needs_review ? "needs review" : "reviewed";
     }).catch((err) => { status.textContent = "not saved: " + err; });
   });
 })();
