@@ -112,3 +112,18 @@ def test_metrics_read_real_extraction_results_too(seed_result):
     r, g = seed_result
     s = M.summary([(r, g)])
     assert s["field_accuracy"] == 1.0 and s["document_exact"] == 1.0 and s["ece"]["cell"] is not None
+
+
+def test_trust_counts_as_the_held_out_scorer_counts():
+    g = gold({"t2.a": 1, "t2.b": 2}, org="三明市人民政府")
+    pairs = [
+        (result({"t2.a": 1, "t2.b": 2}, org="三明市"), g),                     # right; org with its seat left out
+        (result({"t2.a": 1, "t2.b": 3}, conf=0.95, org="三明市人民政府"), g),   # silent, one confident wrong cell
+        (result({"t2.a": 1, "t2.b": 3}, conf=0.5, review=True, org="三明市人民政府"), g),  # wrong but flagged
+        (result({"t2.a": 1, "t2.b": 2}, org="某县", year=2020), g),              # meta wrong, not flagged: silent
+        (None, g),                                                            # failed: reviewed, not silent
+    ]
+    c = M.trust_counts(pairs)
+    assert c == {"documents": 5, "meta_right": 6, "meta_total": 10, "silent": 2, "confident_wrong": 1,
+                 "reviewed": 2}
+    assert M.org_matches("三明市", "三明市人民政府（福建省）") and not M.org_matches("三", "三明市")
