@@ -19,7 +19,7 @@ def eval_command(
     ctx: typer.Context,
     dataset: Optional[List[str]] = typer.Option(
         None, "--dataset", "-d", help="seeds | real | a synthetic split (eval/splits.py) | a folder; repeatable "
-        "(default: seeds + every synthetic split)"),
+        "(default: real — the real files and seeds, per family — + every synthetic split)"),
     report: Path = typer.Option(Path("out/eval"), help="write metrics.json, report.md, report.html, plots here"),
     ablations: str = typer.Option("rules/full,rules/no_alternatives,rules/off,model/full",
                                   help="LABELLER/RECONCILE list; the first is the primary one"),

@@ -29,7 +29,7 @@ __all__ = [
     "field_right", "first_reading", "parse_raw", "field_accuracy", "table_accuracy", "document_exact",
     "meta_accuracy", "constraint_pass_rate", "correction_scores", "source_error_scores", "review_scores",
     "cell_pairs", "document_pairs", "ece", "reliability", "review_curve", "threshold_for_residual",
-    "summary", "Pair", "meta_right", "document_wrong", "trust_scores",
+    "summary", "Pair", "meta_right", "document_wrong", "trust_scores", "org_matches", "trust_counts", "CONFIDENT",
 ]
 
 TABLES = ("t2", "t3", "t4")
@@ -249,6 +249,35 @@ def threshold_for_residual(curve: Sequence[dict], target: float) -> dict | None:
     return min(ok, key=lambda c: (c["review_rate"], c["threshold"])) if ok else None
 
 
+CONFIDENT = 0.9  # a wrong cell at or above this confidence is "confidently wrong"
+
+
+def org_matches(got: str | None, want: str | None) -> bool:
+    """The held-out scorer's rule: an org may be printed with or without its seat
+    (三明市 / 三明市人民政府), so either name containing the other (≥ 2 characters) counts."""
+    got, want = str(got or "").strip(), str(want or "").strip()
+    return got == want or (len(got) >= 2 and (got in want or want in got))
+
+
+def trust_counts(pairs: Sequence[Pair]) -> dict[str, int]:
+    """Counts as the held-out scorer (../shared/tools/score.py) reports them: org and year right
+    (org by `org_matches`), documents that are wrong in a field or in org/year yet not sent to
+    review (`silent`), wrong cells at confidence ≥ CONFIDENT (`confident_wrong`), reviewed documents."""
+    meta = silent = confident = reviewed = 0
+    for r, g in pairs:
+        flagged = r is None or bool(r.needs_review)
+        reviewed += flagged
+        if r is None:
+            continue
+        wrong = [fid for fid in g.scored if not field_right(r, g, fid)]
+        m = org_matches(r.meta.org, g.org) + (str(r.meta.year or "") == str(g.year or ""))
+        meta += m
+        confident += sum(1 for fid in wrong if fid in r.fields and (r.fields[fid].confidence or 0) >= CONFIDENT)
+        silent += bool(wrong or m < 2) and not flagged
+    return {"documents": len(pairs), "meta_right": meta, "meta_total": 2 * len(pairs), "silent": silent,
+            "confident_wrong": confident, "reviewed": reviewed}
+
+
 def summary(pairs: Sequence[Pair], bins: int = 15) -> dict:
     """All accuracy/calibration metrics of one group of documents."""
     pairs = list(pairs)
@@ -266,4 +295,5 @@ def summary(pairs: Sequence[Pair], bins: int = 15) -> dict:
         "review": review_scores(pairs),
         "trust": trust_scores(pairs),
         "ece": {"cell": ece(cells, bins), "document": ece(docs, bins)},
+        "scorer": trust_counts(pairs),
     }

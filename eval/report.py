@@ -62,6 +62,57 @@ TRUST_HEAD = ["dataset", "corrections P / R", "source errors P / R", "review rat
               "cell ECE", "doc ECE", "s / doc", "s / page", "peak MB"]
 
 
+FAMILY_HEAD = ["family", "docs", "fields", "docs exact", "org+year", "silent", "confident wrong", "review rate"]
+
+
+def _family_row(name: str, m: dict) -> list[str]:
+    sc = m.get("scorer", {})
+    n = m.get("documents", 0)
+    exact = m.get("document_exact")
+    return [name, str(n), _pct(m.get("field_accuracy")),
+            f"{round((exact or 0) * n)}/{n}" if exact is not None else "–",
+            f"{sc.get('meta_right', '–')}/{sc.get('meta_total', '–')}", str(sc.get("silent", "–")),
+            str(sc.get("confident_wrong", "–")), _pct(m.get("review", {}).get("review_rate"), 1)]
+
+
+def _real_sections(ds: dict) -> list[str]:
+    """The real reports per family, then each family's synthetic split beside its real files."""
+    from eval.splits import FAMILY_SPLITS
+
+    real = ds.get("real")
+    if not real or not real.get("families"):
+        return []
+    fams = real["families"]
+    out = ["", "## Real reports by family", "",
+           "Every file of `../shared/data/real/` (crawler text, pdftotext, HTML, PDF) and every seed; the family "
+           "comes from the file's suffix and the `layout` of its `*.meta.json` (`eval/datasets.py` `real_family`). "
+           "Org+year, silent (a wrong field or org/year without a review flag) and confident wrong (wrong cells at "
+           "confidence ≥ 0.9) are counted as `../shared/tools/score.py` counts them.", "",
+           _table(FAMILY_HEAD, [_family_row(k, v) for k, v in fams.items()] + [_family_row("**all real**", real)])]
+    wrong = real.get("wrong_documents") or {}
+    if wrong:
+        out += ["", "Documents not exact (first wrong fields): " + "; ".join(
+            f"`{k}` {', '.join(v[:3]) or '(source errors)'}" for k, v in wrong.items())]
+    rows = []
+    for fam, split in FAMILY_SPLITS.items():
+        r, s = fams.get(fam), ds.get(split)
+        if r is None and s is None:
+            continue
+        ra, sa = (r or {}).get("field_accuracy"), (s or {}).get("field_accuracy")
+        delta = f"{100 * (sa - ra):+.2f}" if ra is not None and sa is not None else "–"
+        rows.append([fam, str((r or {}).get("documents", 0)), _pct(ra), _pct((r or {}).get("document_exact"), 1),
+                     f"`{split}`" + ("" if s else " (not run)"), str((s or {}).get("documents", 0)), _pct(sa),
+                     _pct((s or {}).get("document_exact"), 1), delta])
+    if rows:
+        out += ["", "## Synthetic vs real, per family", "",
+                "The extractor on each family's synthetic split next to the real files of that family; the goal is "
+                "a synthetic family no easier than the real one (Δ within 1 point). Families without real files "
+                "show the synthetic side only.", "",
+                _table(["family", "real docs", "real fields", "real exact", "synthetic split", "synth docs",
+                        "synth fields", "synth exact", "Δ points (synth − real)"], rows)]
+    return out
+
+
 def render_markdown(m: dict, plots: Sequence[str] = ()) -> str:
     cfg = m.get("config", {})
     ds = m.get("datasets", {})
@@ -81,6 +132,7 @@ def render_markdown(m: dict, plots: Sequence[str] = ()) -> str:
                      f"{_pct(cal.get('validation_residual_error'))})")
     for note in cfg.get("notes", []):
         lines.append(f"- note: {note}")
+    lines += _real_sections(ds)
     lines += ["", "## Headline", ""]
     lines.append(_table(["metric", "value"], [
         ["field accuracy", _pct(m.get("field_accuracy"), 3)],

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from extraction import template as T
-from extraction.digitlike import LOOKALIKE_PROB, as_digits, ocr_source
+from extraction.digitlike import LOOKALIKE_PROB, as_digits, reads_lookalikes
 from extraction.document import Document, SourceKind
 from extraction.meta import MetaReading, read_meta
 from extraction.narrative import narrative_figures
@@ -101,7 +101,7 @@ def _token(doc: Document, span: Span, text: str) -> Token:
     if nfkc(raw) in SLASH_TOKENS:
         return Token(raw=raw, status=CellStatus.slash, provenance=prov)
     value = parse_number(raw)
-    lookalike = as_digits(raw) if value is None and ocr_source(doc.source_kind) else None
+    lookalike = as_digits(raw) if value is None and reads_lookalikes(doc.source_kind, seg, raw) else None
     if lookalike is not None:  # "O" read for 0: a guess, with the usual digit confusions beside it
         readings = [Reading(value=v, prob=p * LOOKALIKE_PROB / OCR_TEXT_PRIMARY)
                     for v, p in confusion_readings(lookalike, int(lookalike))]
@@ -142,9 +142,24 @@ class _Builder:
         self.duplicates: list[RowReading] = []  # second printings of a row already started
         self.set_aside: list[RowReading] = []  # the printings `finish` did not keep
         self.index = 0  # of the span being fed
+        # grid (source table) of the label being read and of the current row: a number printed
+        # outside that grid, on a line of its own, is a cell pushed out of the table (converters do
+        # this), kept for the blank cell of the next row rather than appended to the current one
+        self.label_grid: int | None = None
+        self.current_grid: int | None = None
+        self.pushed_out: Token | None = None
+        self.pushed_out_row: RowReading | None = None
+        self.has_grids = any(seg.table is not None for seg in self.doc.segments)
+        self.outside: set[int] = set()  # ids of tokens read outside any grid, in a document with grids
 
-    def start_row(self, row: RowReading) -> None:
+    def start_row(self, row: RowReading, grid: int | None = None) -> None:
         self.pending_group = None
+        self.current_grid = self.label_grid if grid is None else grid
+        if self.pushed_out is not None:
+            if self.pushed_out_row is None:
+                self.pushed_out_row = row
+            else:
+                self._drop_pushed_out()
         if row.span_range is None:
             row.span_range = (self.index, self.index)
         if (row.table, row.key) in self.seen:  # read it too: the better-fitting reading is kept (`finish`)
@@ -159,7 +174,10 @@ class _Builder:
         self.index = index
         text = self.ld.text(span)
         tag = span.tag
+        if tag in (Tag.T2_ROW, Tag.T3_ROW, Tag.T3_GROUP):
+            self.label_grid = self.doc.segments[span.segment].table
         if tag is Tag.SECTION:
+            self._drop_pushed_out()
             self.table = {"2": "t2", "3": "t3", "4": "t4"}.get(span.key or "")
             self.current = self.pending_group = None
         elif tag in (Tag.T2_ARTICLE, Tag.T2_COL):
@@ -192,19 +210,35 @@ class _Builder:
 
     def value(self, span: Span, text: str) -> None:
         token = _token(self.doc, span, text)
+        grid = self.doc.segments[span.segment].table
+        if (self.current is not None and self.current_grid is not None and grid is None
+                and token.status is CellStatus.number and self.current.table == self.table):
+            self._drop_pushed_out()
+            self.pushed_out, self.pushed_out_row = token, None
+            return
+        if grid is None and self.has_grids:
+            self.outside.add(id(token))
         if self.table == "t4":
             if not self.current or self.current.table != "t4":
-                self.start_row(RowReading(table="t4", key="t4", label="", fields=T.T4_FIELDS_IN_ORDER))
+                self.start_row(RowReading(table="t4", key="t4", label="", fields=T.T4_FIELDS_IN_ORDER), grid)
             if self.current:
                 self._add(token)
             return
         if self.pending_group is not None and self.table == "t3":
+            if token.status is CellStatus.blank:
+                return  # the empty cells beside a group heading (a grid row of its own) make no merged row
             group = self.pending_group
             self.start_row(group)
         if self.current is not None and self.current.table == self.table:
             self._add(token)
         elif token.status is CellStatus.number:
             self.warnings.append(f"value {token.raw!r} on line {token.provenance.line} belongs to no row")
+
+    def _drop_pushed_out(self) -> None:
+        if self.pushed_out is not None:
+            tok = self.pushed_out
+            self.warnings.append(f"value {tok.raw!r} on line {tok.provenance.line} belongs to no row")
+        self.pushed_out = self.pushed_out_row = None
 
     def finish(self) -> list[RowReading]:
         """The rows with tokens. A row printed twice (a crawler repeating a row, a table of contents or
@@ -224,6 +258,9 @@ class _Builder:
 
     def _add(self, token: Token) -> None:
         assert self.current is not None
+        if (token.status is CellStatus.blank and self.pushed_out is not None
+                and self.pushed_out_row is self.current):
+            token, self.pushed_out, self.pushed_out_row = self.pushed_out, None, None
         self.current.tokens.append(token)
         first = self.current.span_range[0] if self.current.span_range else self.index
         self.current.span_range = (first, self.index)
@@ -238,6 +275,32 @@ def _fit(row: RowReading) -> tuple[int, int]:
     return (-abs(filled - len(row.fields)), numbers)
 
 
+def _without_label_lines(tokens: list[Token]) -> list[Token]:
+    """A row printed over two grid lines (its label wrapped, the numbers beside one part of it):
+    the empty cells beside the other part are that line's, not the row's."""
+    lines: dict[tuple[int, int], list[Token]] = {}
+    for t in tokens:
+        lines.setdefault((t.provenance.page, t.provenance.line), []).append(t)
+    if len(lines) < 2:
+        return tokens
+    blank_lines = {k for k, ts in lines.items() if all(t.status is CellStatus.blank for t in ts)}
+    if not blank_lines or len(blank_lines) == len(lines):
+        return tokens
+    return [t for t in tokens if (t.provenance.page, t.provenance.line) not in blank_lines]
+
+
+def _into_its_blank(tokens: list[Token], cells: int, outside: set[int]) -> list[Token]:
+    """A row whose first number was printed above its grid (pushed out of the table by a converter)
+    and whose grid holds one token too many for that with an empty cell: the number is that cell's."""
+    if len(tokens) != cells + 1 or id(tokens[0]) not in outside or any(id(t) in outside for t in tokens[1:]):
+        return tokens
+    rest = tokens[1:]
+    blank = next((i for i, t in enumerate(rest) if t.status is CellStatus.blank), None)
+    if blank is None:
+        return tokens
+    return rest[:blank] + [tokens[0]] + rest[blank + 1:]
+
+
 def assemble(labelled: LabelledDocument, *, ocr: bool = False) -> Assembled:
     """`ocr`: the text came through someone's OCR (a misread place name in the org may be healed)."""
     builder = _Builder(labelled)
@@ -246,7 +309,10 @@ def assemble(labelled: LabelledDocument, *, ocr: bool = False) -> Assembled:
         if span.tag is Tag.SECTION and span.key and int(span.key) not in sections:
             sections.append(int(span.key))
         builder.feed(span, index)
+    builder._drop_pushed_out()
     meta = read_meta(labelled, ocr=ocr)
+    for row in builder.rows + builder.duplicates:
+        row.tokens = _into_its_blank(_without_label_lines(row.tokens), len(row.fields), builder.outside)
     rows = builder.finish()
     return Assembled(source_kind=labelled.document.source_kind, org=meta.org, year=meta.year, title=meta.title,
                      meta=meta, rows=rows, sections=sections, warnings=builder.warnings, set_aside=builder.set_aside,

@@ -1,12 +1,14 @@
 """Letters an OCR engine prints for digits in a number cell (`O` for 0, `l` for 1).
 
-Only for OCR sources: in a table cell that holds nothing else, `O` is a zero the recogniser
-misread — a digital source that prints `O` means a letter. The labeller counts such a cell as a
-value and the assembler reads it as the digits, uncertain, so the 勾稽关系 can still overrule it.
+Only for OCR sources, and for the cells of a grid (a Markdown or HTML table: OCR/VLM output
+often arrives as Markdown, a digital kind): in a table cell that holds nothing else, `O` is a
+zero the recogniser misread — a digital source that prints `O` in its running text means a
+letter. The labeller counts such a cell as a value and the assembler reads it as the digits,
+uncertain, so the 勾稽关系 can still overrule it.
 """
 from __future__ import annotations
 
-from extraction.document import DIGITAL_KINDS, SourceKind
+from extraction.document import DIGITAL_KINDS, Segment, SourceKind
 
 _LOOKALIKES = {"O": "0", "o": "0", "〇": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "S": "5",
                "B": "8", "Z": "2", "z": "2"}
@@ -16,6 +18,12 @@ LOOKALIKE_PROB = 0.6  # the reading is a guess: confusion alternatives share the
 
 def ocr_source(kind: SourceKind) -> bool:
     return kind not in DIGITAL_KINDS
+
+
+def reads_lookalikes(kind: SourceKind, segment: Segment, piece: str) -> bool:
+    """Whether `piece` of `segment` may be a misread number: any cell of an OCR source; in other
+    sources only a grid cell that holds the piece alone."""
+    return ocr_source(kind) or (segment.table is not None and piece.strip() == segment.text.strip())
 
 
 def as_digits(text: str) -> str | None:

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, field
 
 from extraction import template as T
-from extraction.digitlike import as_digits, ocr_source
+from extraction.digitlike import as_digits, reads_lookalikes
 from extraction.document import Document
 from extraction.textnorm import (
-    NUMBER_RE, heal_phrases, PAGE_NUMBER_RE, SLASH_TOKENS, core, lcs, nfkc, prefix_match, split_enumerator, squash_spaces,
+    NUMBER_RE, ORG_PHRASES, heal_phrases, PAGE_NUMBER_RE, SLASH_TOKENS, core, lcs, nfkc, prefix_match, split_enumerator, squash_spaces,
 )
 from models.base import LabelledDocument, Span
 from models.labels import Tag
@@ -26,6 +26,9 @@ PERIOD_RE = re.compile(r"(?:统计期限|统计时限|数据统计)[^。]{0,12}?
 ORG_SUFFIX_RE = re.compile(r"(人民政府|办公室|办公厅|局|委员会|委|厅|署|中心|管委会|办事处|政府|院|所|站|队|处|会)$")
 CHROME_PREFIX_RE = re.compile(r"^\s*(?:#+|标题\s*[:：]|[*•·]+)\s*")
 PUBLISHER_RE = re.compile(r"(?:发布机构|发文机关|来源)\s*[:：]\s*(\S+)")
+# the column names a VLM or converter puts over a table it could not read a header for
+GENERIC_HEADER_RE = re.compile(r"^\s*(?:数据|列|栏|字段|项|Column|Col|C)\s*\d{1,2}\s*$", re.IGNORECASE)
+GENERIC_LABEL_WORDS = ("项目", "类别", "名称", "指标", "内容")
 
 T3_ROW_CORES = [(r.key, core(r.label), tuple(core(a) for a in r.aliases), r.enumerator) for r in T.T3_ROW_TEMPLATES]
 T3_GROUP_CORES = [(k, core(g.label), g.enumerator) for k, g in T.T3_GROUPS.items()]
@@ -116,7 +119,12 @@ class _State:
     def feed(self, seg_ids: list[int]) -> None:
         texts = [self.doc.segments[i].text for i in seg_ids]
         line_text = " ".join(texts)
-        if all(PAGE_NUMBER_RE.match(t) for t in texts):
+        printed = [t for t in texts if t.strip()]  # a footer row of a grid keeps its empty cells
+        if printed and all(PAGE_NUMBER_RE.match(t) for t in printed):
+            for i in seg_ids:
+                self.whole(i, Tag.NOISE)
+            return
+        if self.section in (2, 3, 4) and self.header_row(printed):
             for i in seg_ids:
                 self.whole(i, Tag.NOISE)
             return
@@ -142,6 +150,23 @@ class _State:
                 self.whole(i, Tag.NARRATIVE)
             if self.section == 1:
                 self.period_year(seg_ids)
+
+    def header_row(self, texts: list[str]) -> bool:
+        """A column-header row that names no canonical row: generic names (`数据1…数据6`, `列1…`)
+        anywhere in a table, or, once table 3's rows have begun, a header row pasted over them (its
+        `其他` / `总计` are column names there, not the rows of that name)."""
+        if len(texts) < 3 or any(NUMBER_RE.fullmatch(nfkc(t).strip()) for t in texts):
+            return False
+        generic = sum(1 for t in texts if GENERIC_HEADER_RE.match(nfkc(t)))
+        if generic >= 2 and all(GENERIC_HEADER_RE.match(nfkc(t)) or core(t) in GENERIC_LABEL_WORDS
+                                or best_col(core(t)) or best_full_match(core(t), T4_COL_CORES)[1] >= 0.75
+                                for t in texts):
+            return True
+        if self.section != 3 or self.t3_pointer < 0:
+            return False
+        return all(best_col(core(t)) or best_full_match(core(t), T4_COL_CORES)[1] >= 0.75
+                   or best_full_match(core(t), T4_GROUP_CORES)[1] >= 0.75
+                   or any(core(w) in core(t) for w in (*T.T3_HEADER_WORDS, *T.T4_HEADER_WORDS)) for t in texts)
 
     def implicit_section(self, line_text: str) -> None:
         """Tables whose heading was dropped still announce themselves by their own wording."""
@@ -183,7 +208,7 @@ class _State:
             if pub and ORG_SUFFIX_RE.search(pub.group(1)):
                 self.add(i, pub.start(1), pub.end(1), Tag.ORG, score=0.6)
                 continue
-            c = core(norm)
+            c = core(heal_phrases(norm, ORG_PHRASES))
             if 3 <= len(c) <= 24 and ORG_SUFFIX_RE.search(c) and not YEAR_RE.search(norm):
                 self.add(i, 0, len(text), Tag.ORG, score=0.7)
                 continue
@@ -231,7 +256,7 @@ class _State:
                 self.add(i, 0, 0, Tag.VALUE)
                 continue
             for p in pieces(self.doc.segments[i].text):
-                if p.is_number or (self.t2_seen and self.digit_like(p)):
+                if p.is_number or (self.t2_seen and self.digit_like(i, p)):
                     self.add(i, p.start, p.end, Tag.VALUE)
                     continue
                 c = core(p.text)
@@ -252,9 +277,9 @@ class _State:
                     continue
                 self.add(i, p.start, p.end, Tag.NARRATIVE if len(c) > NARRATIVE_MIN else Tag.NOISE)
 
-    def digit_like(self, p: Piece) -> bool:
+    def digit_like(self, seg: int, p: Piece) -> bool:
         """`O` alone in a cell of an OCR'd table is a zero (see extraction.digitlike)."""
-        return ocr_source(self.doc.source_kind) and as_digits(p.text) is not None
+        return reads_lookalikes(self.doc.source_kind, self.doc.segments[seg], p.text) and as_digits(p.text) is not None
 
     def slash_or_noise(self, seg: int, p: Piece) -> None:
         tag = Tag.VALUE if nfkc(p.text).strip() in SLASH_TOKENS else Tag.NOISE
@@ -262,29 +287,34 @@ class _State:
 
     # -- table 3 -------------------------------------------------------------------------------
     def table3(self, seg_ids: list[int]) -> None:
+        # in a grid row, the row's label is its last label cell: the cells before it hold the
+        # group labels, also a fragment of a group label split over rows (`（六）` / `其他` / `处理`)
+        labels = [i for i in seg_ids if self.doc.segments[i].table is not None
+                  and len(core(re.sub(r"\d", "", self.doc.segments[i].text))) >= 2]
+        before_label = set(labels[:-1])
         for i in seg_ids:
             if not self.doc.segments[i].text.strip() and self.t3_pointer >= 0:
                 self.add(i, 0, 0, Tag.VALUE)  # a printed blank cell (HTML / grid sources)
                 continue
             for p in pieces(self.doc.segments[i].text):
                 started = self.t3_pointer >= 0 or self.t3_group_open
-                if p.is_number or (started and self.digit_like(p)):
+                if p.is_number or (started and self.digit_like(i, p)):
                     self.add(i, p.start, p.end, Tag.VALUE if started else Tag.NOISE)
                     continue
                 if not core(p.text):
                     self.slash_or_noise(i, p) if self.t3_pointer >= 0 else self.add(i, p.start, p.end, Tag.NOISE)
                     continue
-                self.t3_text(i, p)
+                self.t3_text(i, p, group_only=i in before_label)
 
-    def t3_text(self, seg: int, p: Piece) -> None:
+    def t3_text(self, seg: int, p: Piece, group_only: bool = False) -> None:
         parts = enumerated_parts(p)
         if len(parts) > 1:  # "三、本年度办理结果 (一)予以公开" on one line: a group label, then a row's
             for part in parts:
-                self.t3_text(seg, part)
+                self.t3_text(seg, part, group_only)
             return
         enum, rest = split_enumerator(p.text)
         c = core(rest)
-        row = self.match_t3_row(c, enum)
+        row = None if group_only else self.match_t3_row(c, enum)
         group = self.match_t3_group(c, enum)
         if row and (not group or row[1] >= group[1]):
             key, score, idx = row
@@ -331,9 +361,14 @@ class _State:
 
     # -- table 4 -------------------------------------------------------------------------------
     def table4(self, seg_ids: list[int]) -> None:
+        numbers_beside = any(p.is_number for i in seg_ids for p in pieces(self.doc.segments[i].text))
         for i in seg_ids:
             text = self.doc.segments[i].text
-            ps = [p if p.is_number or not self.digit_like(p) else Piece(p.start, p.end, p.text, True)
+            if not text.strip():
+                if numbers_beside:
+                    self.add(i, 0, 0, Tag.VALUE)  # a printed blank cell among the row's numbers (grids)
+                continue
+            ps = [p if p.is_number or not self.digit_like(i, p) else Piece(p.start, p.end, p.text, True)
                   for p in pieces(text)]
             residue = "".join(p.text for p in ps if not p.is_number)
             numeric_only = not core(residue) and any(p.is_number for p in ps)

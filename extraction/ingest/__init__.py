@@ -21,8 +21,10 @@ def sniff(data: bytes, name: str = "") -> str:
     if head.startswith(IMAGE_MAGIC):
         return "image"
     lower = head[:2048].lower()
-    if any(tag in lower for tag in (b"<html", b"<!doctype html", b"<table", b"<div", b"<p", b"<body", b"<meta")):
+    if any(tag in lower for tag in (b"<html", b"<!doctype html", b"<div", b"<p", b"<body", b"<meta")):
         return "html"
+    if b"<table" in lower and head.startswith(b"<"):
+        return "html"  # a bare table fragment; prose with tables inside is Markdown (read as text)
     if name.lower().endswith((".html", ".htm")) and b"<" in lower:
         return "html"
     return "text"

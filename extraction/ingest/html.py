@@ -332,6 +332,23 @@ def _title_hint(root, reader: _Reader) -> str | None:
     return reader.title
 
 
+def read_html_fragment(fragment: str, line: int = 0, tables: int = 0) -> tuple[list[Segment], int, int]:
+    """Segments of a piece of HTML inside another text (the `<table>`s PDF-to-Markdown converters
+    embed in their Markdown), numbered from visual line `line` and table index `tables`; returns
+    them with the next free line and table index, so the caller can go on numbering."""
+    parser = lxml.html.HTMLParser(encoding="utf-8", huge_tree=True)
+    try:
+        root = lxml.html.document_fromstring(fragment.encode("utf-8"), parser=parser)
+    except (etree.ParserError, ValueError):
+        return [], line, tables
+    reader = _Reader()
+    reader.line, reader.tables = line, tables
+    body = root.find("body")
+    reader.flow(body if body is not None else root)
+    reader.flush()
+    return reader.segments, reader.line, reader.tables
+
+
 def read_html(data: bytes, name: str = "") -> Document:
     """Read an HTML page or fragment into segments; raises `HtmlReadError` if it is not one."""
     text, _ = decode_html(data)

@@ -161,3 +161,18 @@ def test_leave_one_org_out_never_calibrates_an_org_with_its_own_reports():
     assert len(pairs) == 4 and len(seen) == 3
     for fold, held in zip(seen, sorted({"甲市人民政府", "乙县人民政府", "丙区人民政府"})):
         assert held not in fold
+
+
+def test_trust_counts_as_the_held_out_scorer_counts():
+    g = gold({"t2.a": 1, "t2.b": 2}, org="三明市人民政府")
+    pairs = [
+        (result({"t2.a": 1, "t2.b": 2}, org="三明市"), g),                     # right; org with its seat left out
+        (result({"t2.a": 1, "t2.b": 3}, conf=0.95, org="三明市人民政府"), g),   # silent, one confident wrong cell
+        (result({"t2.a": 1, "t2.b": 3}, conf=0.5, review=True, org="三明市人民政府"), g),  # wrong but flagged
+        (result({"t2.a": 1, "t2.b": 2}, org="某县", year=2020), g),              # meta wrong, not flagged: silent
+        (None, g),                                                            # failed: reviewed, not silent
+    ]
+    c = M.trust_counts(pairs)
+    assert c == {"documents": 5, "meta_right": 6, "meta_total": 10, "silent": 2, "confident_wrong": 1,
+                 "reviewed": 2}
+    assert M.org_matches("三明市", "三明市人民政府（福建省）") and not M.org_matches("三", "三明市")

@@ -51,7 +51,8 @@ def test_single_file_json_and_csv(work):
     assert not (work / "ignored.xlsx").exists()
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
     assert list(rows[0]) == ["field", "label", "value", "raw", "status", "confidence", "corrected_from", "implied",
-                             "human_verified"]
+                             "human_verified", "org", "org_canonical", "province", "city", "county", "region_code",
+                             "year", "published"]
     assert [r["field"] for r in rows] == ALL_FIELDS and rows[0]["label"] == "规章 本年制发件数"
     ocr = gongkai(work, "extract", str(seed), "--ocr-text", "--labeller", "rules")
     assert ocr.returncode == 0 and json.loads(ocr.stdout)["meta"]["source_kind"] == "ocr_text"
