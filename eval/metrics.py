@@ -168,9 +168,7 @@ def meta_right(result, gold) -> bool:
     (三明市 / 三明市人民政府), so one containing the other (two characters at least) is right."""
     if result is None:
         return False
-    got, want = (result.meta.org or "").strip(), (gold.org or "").strip()
-    org_ok = got == want or (len(got) >= 2 and (got in want or want in got))
-    return org_ok and (gold.year is None or result.meta.year == gold.year)
+    return org_matches(result.meta.org, gold.org) and (gold.year is None or result.meta.year == gold.year)
 
 
 def document_wrong(result, gold) -> bool:
