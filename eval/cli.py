@@ -19,7 +19,7 @@ def eval_command(
     ctx: typer.Context,
     dataset: Optional[List[str]] = typer.Option(
         None, "--dataset", "-d", help="seeds | real | a synthetic split (eval/splits.py) | a folder; repeatable "
-        "(default: seeds + every synthetic split)"),
+        "(default: real — the real files and seeds, per family — + every synthetic split)"),
     report: Path = typer.Option(Path("out/eval"), help="write metrics.json, report.md, report.html, plots here"),
     ablations: str = typer.Option("rules/full,rules/no_alternatives,rules/off,model/full",
                                   help="LABELLER/RECONCILE list; the first is the primary one"),
@@ -60,18 +60,26 @@ def calibrate(
     limit: Optional[int] = typer.Option(None, help="first N samples of each dataset"),
     scan_limit: Optional[int] = typer.Option(None, help="first N samples of the scan splits (OCR is slow)"),
     out: Path = typer.Option(None, help="default models/calibration.json"),
-    target: float = typer.Option(0.01, help="max share of auto-accepted documents with any wrong field"),
-    labeller: str = typer.Option("rules"),
-    timeout: float = typer.Option(60.0),
+    target: float = typer.Option(0.0, help="max share of auto-accepted documents with any wrong field (contract: 0)"),
+    labeller: str = typer.Option("model", help="the labeller the calibrated pipeline runs with (default: model)"),
+    timeout: float = typer.Option(120.0),
+    real: bool = typer.Option(True, "--real/--synthetic-only",
+                              help="fit on the real reports + seeds too (and record their leave-one-org-out figures)"),
+    reuse: bool = typer.Option(False, help="refit from the records the last run kept (no extraction)"),
 ) -> None:
-    """Fit cell/document calibration and the review threshold on the validation splits."""
+    """Fit cell/document calibration and the review threshold on the validation splits (+ real reports)."""
     from eval.calibrate import VALIDATION, calibrate_command
     from extraction.confidence import CALIBRATION_FILE
 
     cal = calibrate_command(dataset or list(VALIDATION), limit, out or CALIBRATION_FILE, target, labeller, timeout,
-                            scan_limit=scan_limit)
+                            scan_limit=scan_limit, real=real, reuse=reuse)
     typer.echo(f"review threshold {cal['review_threshold']}: review rate {cal['validation_review_rate']:.1%}, "
                f"residual error {cal['validation_residual_error']:.2%} → {out or CALIBRATION_FILE}")
+    loo = cal.get("real_leave_one_org_out")
+    if loo:
+        typer.echo(f"real + seeds, leave-one-organisation-out: silent errors {loo['silent_errors']}, confident wrong "
+                   f"cells {loo['confident_wrong_cells']}, review rate {loo['review_rate']:.1%}, cell ECE "
+                   f"{loo['ece_cell']:.4f}, document ECE {loo['ece_document']:.3f}")
 
 
 def register(main_app: typer.Typer) -> None:

@@ -28,7 +28,7 @@ from eval.splits import SPLITS
 
 __all__ = ["evaluate", "build_metrics", "compare", "progress_bar", "DEFAULT_DATASETS"]
 
-DEFAULT_DATASETS = ("seeds", *SPLITS)
+DEFAULT_DATASETS = ("real", *SPLITS)  # real = ../shared/data/real + the seeds, reported first
 BINS = 15
 
 
@@ -154,6 +154,10 @@ def build_metrics(datasets: Sequence[Dataset], records: Sequence[Record], ablati
         entry["by_degradation"] = {k: _brief(pairs_of(v))
                                    for k, v in _group(recs, lambda r: r.sample.gold.degradation).items()}
         entry["failures"] = [f"{r.sample.id}: {r.error}" for r in recs if r.error][:20]
+        if getattr(ds, "by_family", False):
+            entry["families"] = {k: M.summary(pairs_of(v), BINS) for k, v in _group(recs, lambda r: r.sample.layout).items()}
+            entry["wrong_documents"] = {r.sample.id: sorted(f for f in q[1].scored if not M.field_right(q[0], q[1], f))[:6]
+                                        for r in recs for q in [index[id(r)]] if not M.is_exact(*q)}
         out["datasets"][ds.name] = entry
     out["ablations"] = {}
     for ab in ablations:
@@ -173,7 +177,8 @@ def build_metrics(datasets: Sequence[Dataset], records: Sequence[Record], ablati
         "datasets": {ds.name: {"documents": len(ds.samples), "note": ds.note} for ds in datasets},
         "ablations": [a.name for a in ablations],
         "calibrator": ({k: calibrator.get(k) for k in ("created", "fitted_on", "review_threshold",
-                                                        "validation_review_rate", "validation_residual_error")}
+                                                        "validation_review_rate", "validation_residual_error",
+                                                        "real_leave_one_org_out")}
                        if calibrator else None),
         "ece_bins": BINS, "notes": list(notes),
     }

@@ -14,6 +14,8 @@ Definitions (the report repeats them):
   share of fields whose first reading was wrong that end up right;
 - needs_review is the pipeline's flag; residual error is the share of auto-accepted documents
   (not flagged) that are not exact;
+- trust (`trust_scores`): silent errors = documents with a wrong field or org/year that are not
+  flagged; confident wrong = wrong cells at confidence ≥ 0.9; residual error there counts meta too;
 - ECE: |accuracy − mean confidence| per equal-width bin, weighted by the bin's share.
 """
 from __future__ import annotations
@@ -27,7 +29,7 @@ __all__ = [
     "field_right", "first_reading", "parse_raw", "field_accuracy", "table_accuracy", "document_exact",
     "meta_accuracy", "constraint_pass_rate", "correction_scores", "source_error_scores", "review_scores",
     "cell_pairs", "document_pairs", "ece", "reliability", "review_curve", "threshold_for_residual",
-    "summary", "Pair",
+    "summary", "Pair", "meta_right", "document_wrong", "trust_scores", "org_matches", "trust_counts", "CONFIDENT",
 ]
 
 TABLES = ("t2", "t3", "t4")
@@ -161,6 +163,36 @@ def review_scores(pairs: Sequence[Pair]) -> dict[str, float | int | None]:
             "residual_error": _ratio(bad, len(accepted))}
 
 
+def meta_right(result, gold) -> bool:
+    """Org and year as the scorer judges them: an org may be printed with or without its seat
+    (三明市 / 三明市人民政府), so one containing the other (two characters at least) is right."""
+    if result is None:
+        return False
+    return org_matches(result.meta.org, gold.org) and (gold.year is None or result.meta.year == gold.year)
+
+
+def document_wrong(result, gold) -> bool:
+    """Any scored field wrong, a source error missed or invented, or the org/year wrong."""
+    return not is_exact(result, gold) or not meta_right(result, gold)
+
+
+def trust_scores(pairs: Sequence[Pair], confident: float = 0.9) -> dict[str, float | int | None]:
+    """Can the confidence and the flag be trusted? silent errors: wrong documents not flagged;
+    confident wrong: wrong cells at confidence ≥ `confident`; review rate; residual error: the share of
+    accepted (unflagged) documents that are wrong (fields or meta)."""
+    n = len(pairs)
+    flagged = [r is None or r.needs_review for r, _ in pairs]
+    wrong = [document_wrong(r, g) for r, g in pairs]
+    accepted = [w for w, f in zip(wrong, flagged) if not f]
+    confident_wrong = sum(1 for r, g in pairs if r is not None for fid in g.scored
+                          if not field_right(r, g, fid) and r.fields[fid].confidence >= confident)
+    right_flagged = sum(f and not w for f, w in zip(flagged, wrong))
+    return {"documents": n, "wrong_documents": sum(wrong), "silent_errors": sum(w and not f for w, f in zip(wrong, flagged)),
+            "confident_wrong_cells": confident_wrong, "review_rate": _ratio(sum(flagged), n),
+            "right_documents_flagged": right_flagged, "accepted": len(accepted),
+            "residual_error": _ratio(sum(accepted), len(accepted))}
+
+
 def cell_pairs(pairs: Iterable[Pair]) -> list[tuple[float, bool]]:
     """(confidence, right) for every scored field of every document the extractor returned."""
     out = []
@@ -215,6 +247,35 @@ def threshold_for_residual(curve: Sequence[dict], target: float) -> dict | None:
     return min(ok, key=lambda c: (c["review_rate"], c["threshold"])) if ok else None
 
 
+CONFIDENT = 0.9  # a wrong cell at or above this confidence is "confidently wrong"
+
+
+def org_matches(got: str | None, want: str | None) -> bool:
+    """The held-out scorer's rule: an org may be printed with or without its seat
+    (三明市 / 三明市人民政府), so either name containing the other (≥ 2 characters) counts."""
+    got, want = str(got or "").strip(), str(want or "").strip()
+    return got == want or (len(got) >= 2 and (got in want or want in got))
+
+
+def trust_counts(pairs: Sequence[Pair]) -> dict[str, int]:
+    """Counts as the held-out scorer (../shared/tools/score.py) reports them: org and year right
+    (org by `org_matches`), documents that are wrong in a field or in org/year yet not sent to
+    review (`silent`), wrong cells at confidence ≥ CONFIDENT (`confident_wrong`), reviewed documents."""
+    meta = silent = confident = reviewed = 0
+    for r, g in pairs:
+        flagged = r is None or bool(r.needs_review)
+        reviewed += flagged
+        if r is None:
+            continue
+        wrong = [fid for fid in g.scored if not field_right(r, g, fid)]
+        m = org_matches(r.meta.org, g.org) + (str(r.meta.year or "") == str(g.year or ""))
+        meta += m
+        confident += sum(1 for fid in wrong if fid in r.fields and (r.fields[fid].confidence or 0) >= CONFIDENT)
+        silent += bool(wrong or m < 2) and not flagged
+    return {"documents": len(pairs), "meta_right": meta, "meta_total": 2 * len(pairs), "silent": silent,
+            "confident_wrong": confident, "reviewed": reviewed}
+
+
 def summary(pairs: Sequence[Pair], bins: int = 15) -> dict:
     """All accuracy/calibration metrics of one group of documents."""
     pairs = list(pairs)
@@ -230,5 +291,7 @@ def summary(pairs: Sequence[Pair], bins: int = 15) -> dict:
         "corrections": correction_scores(pairs),
         "source_errors": source_error_scores(pairs),
         "review": review_scores(pairs),
+        "trust": trust_scores(pairs),
         "ece": {"cell": ece(cells, bins), "document": ece(docs, bins)},
+        "scorer": trust_counts(pairs),
     }

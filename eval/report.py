@@ -41,10 +41,76 @@ def _trust_row(name: str, m: dict) -> list[str]:
             _num(tm.get("peak_memory_mb"), 0)]
 
 
+def _confidence_row(name: str, m: dict) -> list[str]:
+    t = m.get("trust", m)
+    e = m.get("ece", {"cell": m.get("ece_cell"), "document": m.get("ece_document")})
+    return [name, str(t.get("documents", m.get("documents", 0))), str(t.get("wrong_documents", "–")),
+            str(t.get("silent_errors", "–")), str(t.get("confident_wrong_cells", "–")), _pct(t.get("review_rate"), 1),
+            str(t.get("right_documents_flagged", "–")), _pct(t.get("residual_error"), 2), _num(e.get("cell"), 4),
+            _num(e.get("document"), 3)]
+
+
+CONFIDENCE_HEAD = ["dataset", "docs", "wrong docs", "silent errors", "confident wrong cells", "review rate",
+                   "right docs flagged", "residual error", "cell ECE", "doc ECE"]
+CONFIDENCE_NOTE = ("Silent errors: documents with any wrong field or org/year that `needs_review` does not flag "
+                   "(the review contract says 0). Confident wrong cells: wrong cells at confidence ≥ 0.9. Residual "
+                   "error: share of accepted documents that are wrong (fields or meta). See extraction/review_policy.py.")
+
 ACC_HEAD = ["dataset", "docs", "failed", "field acc.", "table 2", "table 3", "table 4", "doc exact", "org+year",
             "constraints pass"]
 TRUST_HEAD = ["dataset", "corrections P / R", "source errors P / R", "review rate", "residual error",
               "cell ECE", "doc ECE", "s / doc", "s / page", "peak MB"]
+
+
+FAMILY_HEAD = ["family", "docs", "fields", "docs exact", "org+year", "silent", "confident wrong", "review rate"]
+
+
+def _family_row(name: str, m: dict) -> list[str]:
+    sc = m.get("scorer", {})
+    n = m.get("documents", 0)
+    exact = m.get("document_exact")
+    return [name, str(n), _pct(m.get("field_accuracy")),
+            f"{round((exact or 0) * n)}/{n}" if exact is not None else "–",
+            f"{sc.get('meta_right', '–')}/{sc.get('meta_total', '–')}", str(sc.get("silent", "–")),
+            str(sc.get("confident_wrong", "–")), _pct(m.get("review", {}).get("review_rate"), 1)]
+
+
+def _real_sections(ds: dict) -> list[str]:
+    """The real reports per family, then each family's synthetic split beside its real files."""
+    from eval.splits import FAMILY_SPLITS
+
+    real = ds.get("real")
+    if not real or not real.get("families"):
+        return []
+    fams = real["families"]
+    out = ["", "## Real reports by family", "",
+           "Every file of `../shared/data/real/` (crawler text, pdftotext, HTML, PDF) and every seed; the family "
+           "comes from the file's suffix and the `layout` of its `*.meta.json` (`eval/datasets.py` `real_family`). "
+           "Org+year, silent (a wrong field or org/year without a review flag) and confident wrong (wrong cells at "
+           "confidence ≥ 0.9) are counted as `../shared/tools/score.py` counts them.", "",
+           _table(FAMILY_HEAD, [_family_row(k, v) for k, v in fams.items()] + [_family_row("**all real**", real)])]
+    wrong = real.get("wrong_documents") or {}
+    if wrong:
+        out += ["", "Documents not exact (first wrong fields): " + "; ".join(
+            f"`{k}` {', '.join(v[:3]) or '(source errors)'}" for k, v in wrong.items())]
+    rows = []
+    for fam, split in FAMILY_SPLITS.items():
+        r, s = fams.get(fam), ds.get(split)
+        if r is None and s is None:
+            continue
+        ra, sa = (r or {}).get("field_accuracy"), (s or {}).get("field_accuracy")
+        delta = f"{100 * (sa - ra):+.2f}" if ra is not None and sa is not None else "–"
+        rows.append([fam, str((r or {}).get("documents", 0)), _pct(ra), _pct((r or {}).get("document_exact"), 1),
+                     f"`{split}`" + ("" if s else " (not run)"), str((s or {}).get("documents", 0)), _pct(sa),
+                     _pct((s or {}).get("document_exact"), 1), delta])
+    if rows:
+        out += ["", "## Synthetic vs real, per family", "",
+                "The extractor on each family's synthetic split next to the real files of that family; the goal is "
+                "a synthetic family no easier than the real one (Δ within 1 point). Families without real files "
+                "show the synthetic side only.", "",
+                _table(["family", "real docs", "real fields", "real exact", "synthetic split", "synth docs",
+                        "synth fields", "synth exact", "Δ points (synth − real)"], rows)]
+    return out
 
 
 def render_markdown(m: dict, plots: Sequence[str] = ()) -> str:
@@ -66,6 +132,7 @@ def render_markdown(m: dict, plots: Sequence[str] = ()) -> str:
                      f"{_pct(cal.get('validation_residual_error'))})")
     for note in cfg.get("notes", []):
         lines.append(f"- note: {note}")
+    lines += _real_sections(ds)
     lines += ["", "## Headline", ""]
     lines.append(_table(["metric", "value"], [
         ["field accuracy", _pct(m.get("field_accuracy"), 3)],
@@ -87,6 +154,14 @@ def render_markdown(m: dict, plots: Sequence[str] = ()) -> str:
               "readings that end right. Source errors P/R: against gold `source_errors`. Residual error: share of "
               "documents accepted without review that have any wrong field.", "",
               _table(TRUST_HEAD, [_trust_row(k, v) for k, v in ds.items()] + [_trust_row("**all**", m)])]
+    loo = (cal or {}).get("real_leave_one_org_out")
+    lines += ["", "## Confidence and review", "", CONFIDENCE_NOTE, "",
+              _table(CONFIDENCE_HEAD, [_confidence_row(k, v) for k, v in ds.items()] + [_confidence_row("**all**", m)]
+                     + ([_confidence_row("real + seeds, leave-one-organisation-out", loo)] if loo else []))]
+    if loo:
+        lines += ["", "The last row: each organisation's reports calibrated by a calibrator fitted without them "
+                  "(`python -m eval.calibrate --loo`); the real rows above use the shipped calibrator, which was "
+                  "fitted on them when `fitted_on` lists real."]
     abl = m.get("ablations", {})
     if abl:
         lines += ["", "## Ablations", "", "Same documents, same cached ingestion; calibrator applied alike.", ""]

@@ -70,12 +70,24 @@ class SlimField:
     confidence: float
     corrected_from: str | None = None
     ambiguous: bool = False
+    status: str = "number"
+
+    @property
+    def candidates(self) -> bool:  # what extraction.review_policy asks of a field
+        return self.ambiguous
 
 
 @dataclass(slots=True)
 class SlimViolation:
     constraint: str
     kind: str
+    cells: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class SlimMerged:
+    rows: tuple[str, ...]
+    values: tuple[str, ...]  # the columns printed
 
 
 @dataclass(slots=True)
@@ -88,6 +100,7 @@ class SlimCorrection:
 class SlimMeta:
     org: str | None
     year: int | None
+    title: str | None = None
 
 
 @dataclass
@@ -101,22 +114,27 @@ class SlimResult:
     confidence: float
     needs_review: bool
     source_kind: str = ""
+    merged_rows: list[SlimMerged] = field(default_factory=list)
+    review_codes: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, r) -> "SlimResult":
         return cls(
-            meta=SlimMeta(r.meta.org, r.meta.year),
-            fields={k: SlimField(f.value, f.confidence, f.corrected_from, bool(f.candidates)) for k, f in r.fields.items()},
-            violations=[SlimViolation(v.constraint, v.kind.value) for v in r.violations],
+            meta=SlimMeta(r.meta.org, r.meta.year, r.meta.title),
+            fields={k: SlimField(f.value, f.confidence, f.corrected_from, bool(f.candidates), f.status.value)
+                    for k, f in r.fields.items()},
+            violations=[SlimViolation(v.constraint, v.kind.value, tuple(v.cells)) for v in r.violations],
             corrections=[SlimCorrection(c.field, c.after) for c in r.corrections],
-            confidence=r.confidence, needs_review=r.needs_review, source_kind=r.meta.source_kind.value)
+            confidence=r.confidence, needs_review=r.needs_review, source_kind=r.meta.source_kind.value,
+            merged_rows=[SlimMerged(tuple(m.rows), tuple(m.values)) for m in r.merged_rows],
+            review_codes=tuple(x.code for x in r.review_reasons))
 
     @property
     def structural_review(self) -> bool:
-        """Review reasons other than the confidence threshold (as extraction/pipeline.py decides)."""
-        return (self.meta.org is None or self.meta.year is None
-                or any(v.kind == "unresolved" for v in self.violations)
-                or any(f.ambiguous for f in self.fields.values()))
+        """Review reasons other than the document-confidence threshold (extraction/review_policy.py)."""
+        from extraction.review_policy import review_reasons
+
+        return bool(review_reasons(self, 0.0))
 
 
 @dataclass

@@ -14,7 +14,8 @@ from typing import Callable
 
 from training.synth.sample import SampleSpec
 
-__all__ = ["Split", "SPLITS", "VALIDATION_SPLITS", "build_split", "ensure_split"]
+__all__ = ["Split", "SPLITS", "VALIDATION_SPLITS", "FAMILY_SPLITS", "build_split", "ensure_split",
+           "generator_fingerprint"]
 
 
 @dataclass(frozen=True)
@@ -28,11 +29,18 @@ class Split:
     source_error_rate: float = 0.05
     dpi: tuple[int, ...] = (100, 120, 150, 150, 200, 200, 300)
     about: str = ""
+    levels: dict | None = None  # who publishes in this form (training.synth.orgs levels); None = usual mix
 
     def spec(self) -> SampleSpec:
         return SampleSpec(kind=self.kind, layouts=self.layouts, noise=self.noise,
-                          source_error_rate=self.source_error_rate, dpi=self.dpi)
+                          source_error_rate=self.source_error_rate, dpi=self.dpi, levels=self.levels)
 
+
+# Who publishes each crawled family: municipal bureaus' sites (collapsed runs), city portals with
+# city-wide aggregates (span per line), district-level portals and their bureaus (squashed pages).
+_BUREAUS = {"bureau": 6, "gov_office": 2, "district_gov": 1, "township": 1}
+_CITIES = {"city_gov": 2, "district_gov": 1}
+_DISTRICTS = {"district_gov": 2, "bureau": 1}
 
 _S = [
     Split("text-clean", "text", 500, 1001, about="every text layout, no OCR noise"),
@@ -48,6 +56,17 @@ _S = [
     Split("pdf", "pdf", 50, 1007, about="digital WPS-style PDFs (text layer)"),
     Split("scan-150", "scan", 50, 1008, dpi=(100, 150), about="image-only PDFs at 100-150 dpi"),
     Split("scan-300", "scan", 50, 1009, dpi=(200, 300), about="image-only PDFs at 200-300 dpi"),
+    # one split per real-world family (training/synth/layouts/crawled.py, converted.py), text only
+    Split("fam-collapsed", "text", 80, 1101, layouts={"collapsed": 1}, levels=_BUREAUS,
+          about="crawler export, one cell per line, equal runs collapsed, labels broken over lines"),
+    Split("fam-spanline", "text", 80, 1102, layouts={"spanline": 1}, levels=_CITIES,
+          about="one HTML span per line, CRLF, numbers split over spans, enumerations on their own line"),
+    Split("fam-squashed", "text", 80, 1103, layouts={"squashed_page": 1}, levels=_DISTRICTS,
+          about="the whole page on one line, each row's cells concatenated without a separator"),
+    Split("fam-converter-md", "text", 80, 1104, layouts={"converter_md": 1},
+          about="PDF-to-Markdown converter pipe tables: wrapped labels, merged headers, footers in tables"),
+    Split("fam-ocr-md", "text", 80, 1105, layouts={"ocr_md": 1},
+          about="OCR/VLM Markdown of a scan: table 3 cut per group, generic headers, '-' cells, misreads"),
 ]
 SPLITS: dict[str, Split] = {s.name: s for s in _S}
 
@@ -64,24 +83,58 @@ _V = [
 ]
 VALIDATION_SPLITS: dict[str, Split] = {s.name: s for s in _V}
 
+# The synthetic split that stands for each family of real files (eval/datasets.py `real_family`),
+# for the synthetic-vs-real comparison of the benchmark report. Families with no real file yet
+# (converter and OCR Markdown) are compared once such files exist.
+FAMILY_SPLITS: dict[str, str] = {
+    "collapsed": "fam-collapsed", "spanline": "fam-spanline", "squashed": "fam-squashed",
+    "pdftotext": "pdftext", "html": "html", "pdf": "pdf", "converter-md": "fam-converter-md",
+    "ocr-md": "fam-ocr-md",
+}
+
 
 def build_split(name: str, out_dir: Path, progress: Callable[[int], None] | None = None) -> list[dict]:
     """(Re)generate split `name` into `out_dir/name/`; returns its manifest rows."""
     from training.synth.corpus import generate
 
     s = SPLITS.get(name) or VALIDATION_SPLITS[name]
-    return generate(Path(out_dir) / name, s.n, [s.kind], s.seed, lambda _k: s.spec(), progress=progress)
+    rows = generate(Path(out_dir) / name, s.n, [s.kind], s.seed, lambda _k: s.spec(), progress=progress)
+    (Path(out_dir) / name / STAMP).write_text(generator_fingerprint() + "\n", encoding="utf-8")
+    return rows
+
+
+def generator_fingerprint() -> str:
+    """A hash of the generator's code (training/synth and the printed wording it uses): samples
+    written by other code are not the split any more."""
+    import hashlib
+
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.blake2b(digest_size=8)
+    for p in sorted((root / "training" / "synth").rglob("*.py")) + [root / "extraction" / "template.py"]:
+        h.update(p.relative_to(root).as_posix().encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
+STAMP = ".generator"
 
 
 def ensure_split(name: str, out_dir: Path, n: int | None = None,
                  progress: Callable[[int], None] | None = None) -> Path:
     """Make sure the first `n` samples (default: all) of split `name` exist under `out_dir/name/`,
-    generating only the missing ones (same seed and index, so the same bytes); returns the folder."""
+    generating only the missing ones (same seed and index, so the same bytes); returns the folder.
+    A folder written by another version of the generator (its `.generator` stamp differs) is
+    emptied and regenerated, so a changed generator never leaves stale samples behind."""
     from training.synth.corpus import make_sample, write_sample
 
     s = SPLITS.get(name) or VALIDATION_SPLITS[name]
     folder = Path(out_dir) / name
     folder.mkdir(parents=True, exist_ok=True)
+    stamp, code = folder / STAMP, generator_fingerprint()
+    if not stamp.exists() or stamp.read_text(encoding="utf-8").strip() != code:
+        for p in folder.iterdir():
+            if p.is_file() and p.name.startswith(f"{s.kind}-{s.seed}-"):
+                p.unlink()
+        stamp.write_text(code + "\n", encoding="utf-8")
     spec = s.spec()
     for i in range(min(n if n is not None else s.n, s.n)):
         if not (folder / f"{s.kind}-{s.seed}-{i:06d}.gold.json").exists():

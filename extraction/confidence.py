@@ -1,7 +1,13 @@
 """Cell and document confidence from reading certainty and constraint support.
 
-Raw scores with a fixed, explainable shape: a cell is trusted more when a satisfied 勾稽
-constraint cross-checks it and less when it was recovered, re-aligned or left ambiguous.
+Raw scores with a fixed, explainable shape, ordered by the strength of the evidence (see
+`cell_confidence`): a cell is trusted when it was read as printed and a holding 勾稽 constraint
+cross-checks it; it is not confident when the constraints do not pin it down, when its row's token
+count did not fit (dropped, collapsed, squashed, truncated alignments), when the row's alternative
+alignments disagree, when it is implied, never read, ambiguous, or a blank the sums want filled,
+or when the document's reading went astray elsewhere. The document's confidence is the product
+over its printed rows of each row's weakest cell, so what is missing, unresolved or ambiguous
+counts. `extraction/review_policy.py` turns them into `needs_review` and its reasons.
 
 `eval/calibrate.py` fits a calibrator on top of them (isotonic breakpoints per source kind, plus the
 `needs_review` threshold) and ships it as models/calibration.json; when that file exists, `score()`
@@ -11,6 +17,7 @@ threshold. `GONGKAI_CALIBRATION=off` gives the raw scores, `=PATH` another calib
 from __future__ import annotations
 
 import json
+import math
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -22,34 +29,122 @@ from extraction.reconcile import Cell, Outcome
 from extraction.result import ViolationKind
 
 DIGITAL_READING = 0.995
+# how far a row's alignment is trusted before the constraints speak: a row whose token count fit its
+# cells is read as printed; one that did not was re-cut, and the truncated fallback is a guess
+ALIGNMENT_TRUST = {"exact": 1.0, "collapsed": 0.93, "split": 0.9, "joined": 0.9, "dropped": 0.88,
+                   "extra": 0.88, "truncated": 0.45, "unread": 0.3}
+CONTESTED = 0.85  # the row's other candidate alignments put another value in this table-2 cell
+AMBIGUOUS = 0.3  # the constraints left two or more values equally likely
+RECOVERED = 0.85  # a lost cell the constraints force
+NEVER_READ, NEVER_READ_IMPLIED = 0.1, 0.3  # a cell no printed row gave (its table or row not found)
+MERGED = 0.9  # a sub-row the report prints merged into one line (see Outcome.merged_rows)
+DOUBTFUL = 0.4  # ceiling for a cell an unresolved violation names
 _MEMBERSHIP: dict[str, list[tuple[str, list[str]]]] = {}
 for _name, _lhs, _rhs in F.CONSTRAINTS:
     for _f in (*_lhs, *_rhs):
         _MEMBERSHIP.setdefault(_f, []).append((_name, [*_lhs, *_rhs]))
 
 
-def cell_confidence(cell: Cell, outcome: Outcome, broken: set[str], doubtful: set[str]) -> float:
+def _effective(c: Cell):
+    return c.value if c.value is not None else c.implied
+
+
+def _holding_checks(cell: Cell, outcome: Outcome, broken: set[str]) -> list[str]:
+    """The constraints that actually cross-check this cell: all their cells have a value and the
+    constraint holds (one with an unread cell checks nothing)."""
+    return [name for name, members in _MEMBERSHIP.get(cell.field, [])
+            if name not in broken and all(_effective(outcome.cells[m]) is not None for m in members)]
+
+
+def merged_fields(merged_rows) -> set[str]:
+    """Fields the report prints only as part of a merged row (`Outcome.merged_rows`, the result's
+    `merged_rows`): absent by the form, not by doubt."""
+    return {f"t3.{row}.{col}" for mr in merged_rows for row in mr.rows for col in mr.values}
+
+
+def document_score(per_cell: dict[str, float], exclude: set[str] | frozenset = frozenset()) -> float:
+    """The chance that every cell is right: the product over the printed rows of each row's weakest
+    cell (a row's cells stand or fall together — one alignment per row — while rows fail apart), so
+    every missing, unresolved or ambiguous row counts (merged sub-rows excluded)."""
+    weakest: dict[str, float] = {}
+    for f, p in per_cell.items():
+        if f not in exclude:
+            row = f.rsplit(".", 1)[0]
+            weakest[row] = min(p, weakest.get(row, 1.0))
+    return math.exp(sum(math.log(max(p, 1e-4)) for p in weakest.values()))
+
+
+TROUBLED = 0.05  # a document where more than 1 cell in 20 could not be read is one whose reading went astray
+UNCHECKED_IN_TROUBLE = 0.6  # ceiling there for a cell no holding constraint cross-checks
+CHECKED_IN_TROUBLE = 0.93  # ceiling there for one that is cross-checked (the sums can hold on wrong cells)
+UNCHECKED_IN_DOUBT = 0.85  # ceilings (× reading) in a document with any doubtful cell at all
+CHECKED_IN_DOUBT = 0.97
+BLANK_FORCED = 0.3  # a cell printed blank where the sums force a non-zero number
+BLANK_AMONG_ZEROS = 0.6  # a blank cell in a row that prints its other zeros as "0" (a lost digit?)
+
+
+def cell_confidence(cell: Cell, outcome: Outcome, broken: set[str], doubtful: set[str],
+                    merged: set[str] = frozenset(), trouble: float = 0.0, zero_rows: set[str] = frozenset(),
+                    source_errors: set[str] = frozenset()) -> float:
+    """Raw confidence of one cell: ordered by the strength of the evidence, calibrated afterwards.
+
+    From strongest to weakest: a row read as printed whose value holding 勾稽 constraints cross-check;
+    a cell read as printed that no constraint can check (table 2, or only the report's own broken
+    sums — `source_errors`); a re-cut row (dropped, collapsed, squashed, joined) whose value the
+    constraints check; the same when the row's other alignments disagree (contested); a value no
+    constraint checks; a re-cut value that breaks a sum; a blank where the sums want a number; an
+    ambiguous, implied or never-read cell. `broken`: the violated constraints (source errors
+    included); `doubtful`: cells an unresolved violation names; `zero_rows`: rows that print "0";
+    `trouble`: the share of the document's cells that could not be read with confidence — when the
+    reading went astray elsewhere even a well-aligned row may be misplaced, so no unverified cell
+    there is confident, and in a document with any doubt at all nothing is certain."""
     if cell.candidates:
-        return 0.3
-    if cell.value is None:
-        return 0.9 if cell.implied is not None else 0.0
-    reading = DIGITAL_READING if cell.certain else max(min(cell.prob, 0.999), 0.05)
-    if cell.how not in ("exact",):
-        reading *= 0.9
-    if cell.source is not None and cell.source.kind == "free":
-        reading = 0.9
+        return AMBIGUOUS
+    free = cell.source is not None and cell.source.kind == "free"
+    if cell.token is None and not free:
+        if cell.field in merged:
+            return MERGED
+        return NEVER_READ_IMPLIED if cell.implied is not None else NEVER_READ
+    if free and cell.value is None:
+        return 0.0
+    reading = RECOVERED if free else (DIGITAL_READING if cell.certain else max(min(cell.prob, 0.999), 0.05))
+    if cell.value is None and cell.implied is not None:  # printed blank or "/": the sums (not the reading)
+        if cell.implied != 0:                              # fill it, so they cannot vouch for it
+            return BLANK_FORCED * reading
+        p = reading * (BLANK_AMONG_ZEROS if cell.field.rsplit(".", 1)[0] in zero_rows else 1.0)
+        return _in_document(p, reading, False, trouble)
+    fit = cell.how == "exact" and not free
+    align = 1.0 if fit else ALIGNMENT_TRUST.get(cell.how, 0.85)
     if cell.field in doubtful:
-        return min(reading, 0.4)
-    checks = [name for name, _ in _MEMBERSHIP.get(cell.field, []) if name not in broken]
-    if cell.field in _MEMBERSHIP and not checks:
-        return reading * 0.8
-    if checks:
-        return 1.0 - (1.0 - reading) * 0.15
-    return reading
+        return min(reading * align, DOUBTFUL)
+    names = [name for name, _ in _MEMBERSHIP.get(cell.field, [])]
+    if any(n in broken for n in names) and (not fit or cell.contested or not cell.certain):
+        return reading * align * 0.5  # a re-cut or uncertain reading that breaks a sum: no finding about the report
+    checked = bool(names) and bool(_holding_checks(cell, outcome, broken))
+    only_own_errors = bool(names) and fit and all(n in source_errors for n in names)
+    if checked:
+        if fit and not cell.contested:
+            p = 1.0 - (1.0 - reading) * 0.15
+        else:
+            p = reading * (0.95 if cell.contested else 0.98) * (0.9 if cell.how == "truncated" else 1.0)
+    elif names and not only_own_errors:
+        p = reading * (0.9 if fit else 0.6 * align)
+    else:
+        p = reading * (1.0 if fit else 0.85 * align) * (CONTESTED if cell.contested else 1.0)
+    return _in_document(p, reading, checked, trouble)
+
+
+def _in_document(p: float, reading: float, checked: bool, trouble: float) -> float:
+    """The ceilings a document's own doubt puts on a cell (see `cell_confidence`)."""
+    if trouble > TROUBLED:
+        return min(p, CHECKED_IN_TROUBLE) if checked else min(p, UNCHECKED_IN_TROUBLE) * (1.0 - trouble)
+    if trouble > 0:
+        return min(p, CHECKED_IN_DOUBT) if checked else min(p, UNCHECKED_IN_DOUBT * reading)
+    return p
 
 
 CALIBRATION_FILE = Path(__file__).resolve().parents[1] / "models" / "calibration.json"
-DEFAULT_REVIEW_THRESHOLD = 0.8  # on raw document confidence, when no calibrator is shipped
+DEFAULT_REVIEW_THRESHOLD = 0.0  # uncalibrated, the document product has no scale: the cell checks alone decide
 
 
 @lru_cache(maxsize=4)
@@ -80,7 +175,9 @@ def apply_curve(curve: dict | None, p: float) -> float:
 
 
 def calibrate(per_cell: dict[str, float], document: float, source_kind: str | None,
-              calibrator: dict | None) -> tuple[dict[str, float], float]:
+              calibrator: dict | None, exclude: set[str] | frozenset = frozenset()) -> tuple[dict[str, float], float]:
+    """Map raw scores through the calibrator. With `document_from_cells` (version 2) the document's
+    input is the product of its *calibrated* cells (`exclude`: merged sub-rows), then its own curve."""
     if calibrator is None:
         return per_cell, document
     cc = _curve(calibrator.get("cell"), source_kind)
@@ -89,6 +186,8 @@ def calibrate(per_cell: dict[str, float], document: float, source_kind: str | No
         xs = np.fromiter(per_cell.values(), float, len(per_cell))
         ys = np.interp(xs, cc["x"], cc["y"])
         per_cell = dict(zip(per_cell, ys.tolist()))
+        if calibrator.get("document_from_cells"):
+            document = document_score(per_cell, exclude)
     return per_cell, apply_curve(dc, document)
 
 
@@ -101,14 +200,22 @@ def score(outcome: Outcome, source_kind: str | None = None) -> tuple[dict[str, f
     """Per-cell and document confidence (calibrated when a calibrator is in force)."""
     per_cell, document = raw_score(outcome)
     kind = getattr(source_kind, "value", source_kind)
-    return calibrate(per_cell, document, kind, load_calibrator())
+    return calibrate(per_cell, document, kind, load_calibrator(), merged_fields(outcome.merged_rows))
 
 
 def raw_score(outcome: Outcome) -> tuple[dict[str, float], float]:
-    # a source error is a finding about the report, not doubt about our reading of it
-    broken = {v.constraint for v in outcome.violations if v.kind is not ViolationKind.source_error}
+    """Per-cell raw confidence, and the document's: the product of its cells' (the chance that all are
+    right if they were independent), so every missing, unresolved or ambiguous cell counts."""
+    broken = {v.constraint for v in outcome.violations}
     doubtful = {f for v in outcome.violations if v.kind is ViolationKind.unresolved for f in v.cells}
-    per_cell = {f: cell_confidence(c, outcome, broken, doubtful) for f, c in outcome.cells.items()}
-    present = [p for f, p in per_cell.items() if outcome.cells[f].value is not None or outcome.cells[f].candidates]
-    document = min(present) if present else 0.0
-    return per_cell, document
+    merged = merged_fields(outcome.merged_rows)
+    own = {v.constraint for v in outcome.violations if v.kind is ViolationKind.source_error}
+    zero_rows = {f.rsplit(".", 1)[0] for f, c in outcome.cells.items()
+                 if c.value == 0 and c.token is not None and c.token.raw.strip() == "0"}
+    def one(f: str, c: Cell, trouble: float) -> float:
+        return cell_confidence(c, outcome, broken, doubtful, merged, trouble, zero_rows, own)
+
+    first = {f: one(f, c, 0.0) for f, c in outcome.cells.items()}
+    trouble = sum(p < 0.5 for p in first.values()) / max(len(first), 1)
+    per_cell = {f: one(f, c, trouble) for f, c in outcome.cells.items()} if trouble else first
+    return per_cell, document_score(per_cell, merged)

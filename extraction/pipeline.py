@@ -13,6 +13,7 @@ from extraction.formats import older_format_reason, older_layout_reason
 from extraction.ingest import IngestError, read_document
 from extraction.ocr_evidence import looks_ocred
 from extraction.reconcile import reconcile
+from extraction.review_policy import decide
 from extraction.result import CellStatus, ExtractionResult, FieldResult, Meta, Candidate, ViolationKind
 from models.base import Labeller
 
@@ -86,8 +87,6 @@ def extract_document(doc: Document, *, labeller: str | Labeller = DEFAULT_LABELL
             implied=c.implied if c.value is None else None,
             candidates=[Candidate(value=v, probability=round(1 / len(c.candidates), 4)) for v in c.candidates],
         )
-    unresolved = [v for v in outcome.violations if v.kind.value == "unresolved"]
-    ambiguous = [f for f, c in outcome.cells.items() if c.candidates]
     warnings = asm.warnings + outcome.warnings
     if ocred:
         warnings.append("the text reads like OCR output (template labels misread): broken sums are reported as "
@@ -97,8 +96,7 @@ def extract_document(doc: Document, *, labeller: str | Labeller = DEFAULT_LABELL
     for table in ("t2", "t3", "t4"):
         if table not in asm.tables():
             warnings.append(f"table {table[1]} not found: its fields are reported as missing")
-    needs_review = bool(unresolved or ambiguous or meta.needs_review or doc_conf < review_threshold())
-    return ExtractionResult(
+    result = ExtractionResult(  # needs_review and its reasons: extraction/review_policy.py
         meta=Meta(org=meta.org, org_canonical=meta.org_canonical, region=meta.region, year=meta.year,
                   published=meta.published, title=meta.title, source_kind=doc.source_kind),
         fields=fields,
@@ -108,9 +106,9 @@ def extract_document(doc: Document, *, labeller: str | Labeller = DEFAULT_LABELL
         narrative=outcome.narrative,
         warnings=warnings,
         confidence=round(doc_conf, 4),
-        needs_review=needs_review,
         fingerprint=fingerprint(lab),
     )
+    return decide(result, review_threshold(), meta.warnings if meta.needs_review else ())
 
 
 def extract(source: bytes | str | Path, name: str = "", *, labeller: str | Labeller = DEFAULT_LABELLER,

@@ -47,6 +47,7 @@ class Cell:
     prob: float = 1.0
     candidates: list[int | float] = field(default_factory=list)
     corrected: Correction | None = None
+    contested: bool = False  # the row's other candidate alignments put another value here
 
 
 @dataclass
@@ -274,6 +275,9 @@ def reconcile(asm: Assembled, mode: str = "full") -> Outcome:
             continue
         for i, f in enumerate(row.fields):
             cells[f] = _cell_from(row, a.cells[i], a.how, rc, f)
+            readings = [alt for alt in aligns if alt.how != "unread"]  # leaving a row unread is no rival reading
+            cells[f].contested = len(readings) > 1 and len(
+                {_cell_from(row, alt.cells[i], alt.how, rc, f).value for alt in readings}) > 1
 
     _table2(asm, cells, warnings, {a.how for a in chosen_align})
     known = {f: c.value for f, c in cells.items() if f in prob.x and c.value is not None}
@@ -335,6 +339,7 @@ def _table2(asm: Assembled, cells: dict[str, Cell], warnings: list[str], styles:
             if len(options) > 1:
                 cell.candidates = sorted(v for v in options if v is not None)
                 cell.certain = False
+            cell.contested = len({_cell_from(row, a.cells[i], a.how, {}, f).value for a in aligns}) > 1
             if f in T.DECIMAL_FIELDS and isinstance(cell.value, int):
                 cell.value = float(cell.value)
             cells[f] = cell

@@ -100,6 +100,16 @@ class NarrativeFigure(BaseModel):
     agrees: bool | None = Field(None, description="False: the text contradicts the table (a finding)")
 
 
+class ReviewReason(BaseModel):
+    """Why a document needs a person (extraction/review_policy.py decides): which check, which cells."""
+
+    code: str = Field(description="meta_org_missing | meta_org_suspect | meta_year_missing | table_missing | "
+                                  "unresolved_violation | ambiguous_cells | uncertain_cells | low_document_confidence")
+    message: str
+    cells: list[str] = Field(default_factory=list, description="the field ids to look at")
+    constraint: str | None = Field(None, description="the 勾稽 constraint concerned, if any")
+
+
 class Meta(BaseModel):
     org: str | None = Field(None, description="the issuing agency as printed")
     org_canonical: str | None = Field(
@@ -122,6 +132,8 @@ class ExtractionResult(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     confidence: float = 0.0
     needs_review: bool = True
+    review_reasons: list[ReviewReason] = Field(default_factory=list,
+                                               description="why needs_review is set (empty when it is not)")
     fingerprint: str = ""
 
     def values(self) -> dict[str, int | float | None]:

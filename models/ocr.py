@@ -156,6 +156,12 @@ class RapidOcrEngine:
     det_model / rec_model: paths of ONNX models (default: the ones bundled in the rapidocr wheel).
     max_side_len: the page is scaled down so its longer side is at most this before detection
         (rapidocr's default, 2000); recognition reads crops of the full-resolution page.
+    rec_batch / rec_batch_width: at most this many crops per recognition run, and at most this
+        many padded input columns in all (long lines go a few at a time: memory stays bounded).
+    det_tile_rows / det_tile_overlap: detection tiles (rows after resizing) and their overlap
+        (default: no tiling).
+    read_cells: where a page's table grid is known, read its cells from their own crops and
+        detect only outside the tables (default: env GONGKAI_OCR_CELLS=1; off).
     threads: onnxruntime intra-op threads (default: all cores).
     """
 
@@ -164,7 +170,8 @@ class RapidOcrEngine:
     def __init__(self, det_model: str | Path | None = None, rec_model: str | Path | None = None, *,
                  max_side_len: int = 2000, det_limit_side_len: int = 736, box_thresh: float = 0.5,
                  det_thresh: float = 0.3, unclip_ratio: float = 1.6, rec_batch: int = 8,
-                 min_rec_ratio: float = 1.0, threads: int | None = None):
+                 rec_batch_width: int = 6400, det_tile_rows: int | None = None, det_tile_overlap: int = 96,
+                 min_rec_ratio: float = 1.0, threads: int | None = None, read_cells: bool | None = None):
         import onnxruntime as ort
 
         folder = None if det_model and rec_model else _bundled_model_dir()
@@ -193,6 +200,14 @@ class RapidOcrEngine:
         self.det_thresh = det_thresh
         self.unclip_ratio = unclip_ratio
         self.rec_batch = rec_batch
+        self.rec_batch_width = rec_batch_width
+        # ruled cells read from their own crops (extraction.ingest.raster); off by default until it
+        # matches full-page detection on the scan splits (a red seal over the cells still misreads)
+        self.read_cells = os.environ.get("GONGKAI_OCR_CELLS") == "1" if read_cells is None else read_cells
+        # tiled detection bounds its memory (~0.45 GB less on a 200 dpi page) but missed a field on
+        # one scan-300 file with a 96-row overlap: off (no tiling) unless asked for
+        self.det_tile_rows = det_tile_rows or 10**9
+        self.det_tile_overlap = det_tile_overlap
         self.min_rec_ratio = min_rec_ratio
         self.timings: dict[str, float] = {}
 
@@ -206,14 +221,48 @@ class RapidOcrEngine:
         return cls._default
 
     # -- detection --
-    def detect(self, gray: np.ndarray) -> list[tuple[int, int, int, int]]:
-        """Axis-aligned text-line boxes (x0, y0, x1, y1) in `gray`'s pixels, reading order."""
-        import cv2
-
-        h, w = gray.shape[:2]
+    def detection_scale(self, h: int, w: int) -> float:
+        """The factor a `h`×`w` page is resized by before detection (longer side at most
+        `max_side_len`, shorter side at least `det_limit_side_len`)."""
         scale = min(1.0, self.max_side_len / max(h, w))
         if min(h, w) * scale < self.det_limit_side_len:
             scale = self.det_limit_side_len / min(h, w)
+        return scale
+
+    def detect(self, gray: np.ndarray, scale: float | None = None) -> list[tuple[int, int, int, int]]:
+        """Axis-aligned text-line boxes (x0, y0, x1, y1) in `gray`'s pixels, reading order.
+        `scale`: the resize factor to detect at (default `detection_scale` of `gray`; a strip of a
+        page is detected at its page's scale, so a thin strip is not blown up).
+
+        A page taller than `det_tile_rows` (after resizing) is detected in horizontal tiles that
+        overlap by `det_tile_overlap` rows, each box kept by the tile in whose own half of the
+        overlap its centre lies: the detector's memory is bounded by a tile, not by the page."""
+        h, w = gray.shape[:2]
+        if scale is None:
+            scale = self.detection_scale(h, w)
+        if h * scale <= 1.25 * self.det_tile_rows:
+            return self._detect_once(gray, scale)
+        tile = int(self.det_tile_rows / scale)
+        overlap = int(math.ceil(self.det_tile_overlap / scale))
+        boxes = []
+        y = 0
+        while True:
+            y1 = min(h, y + tile)
+            lo = 0 if y == 0 else y + overlap / 2
+            hi = h if y1 == h else y1 - overlap / 2
+            for x0, a, x1, b in self._detect_once(gray[y:y1], scale):
+                if lo <= y + (a + b) / 2 < hi:
+                    boxes.append((x0, a + y, x1, b + y))
+            if y1 == h:
+                break
+            y = y1 - overlap
+        boxes.sort(key=lambda b: (b[1], b[0]))
+        return boxes
+
+    def _detect_once(self, gray: np.ndarray, scale: float) -> list[tuple[int, int, int, int]]:
+        import cv2
+
+        h, w = gray.shape[:2]
         rh = max(32, int(round(h * scale / 32)) * 32)
         rw = max(32, int(round(w * scale / 32)) * 32)
         img = cv2.resize(gray, (rw, rh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
@@ -251,8 +300,7 @@ class RapidOcrEngine:
         order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / max(1, crops[i].shape[0]))
         out: list[tuple[np.ndarray, float, int] | None] = [None] * len(crops)
         H = 48
-        for b in range(0, len(order), self.rec_batch):
-            idx = order[b:b + self.rec_batch]
+        for idx in self._batches(order, [crops[i].shape[1] / max(1, crops[i].shape[0]) for i in order], H):
             ratios = [crops[i].shape[1] / max(1, crops[i].shape[0]) for i in idx]
             max_ratio = max(self.min_rec_ratio, max(ratios))
             W = int(math.ceil(H * max_ratio))
@@ -272,6 +320,18 @@ class RapidOcrEngine:
             if check:
                 check()
         return out  # type: ignore[return-value]
+
+    def _batches(self, order: list[int], ratios: list[float], height: int) -> list[list[int]]:
+        """Consecutive runs of `order` (sorted by width ratio): at most `rec_batch` crops and
+        `rec_batch_width` padded columns per run."""
+        out: list[list[int]] = []
+        for i, r in zip(order, ratios):
+            width = math.ceil(height * max(self.min_rec_ratio, r))
+            if out and len(out[-1]) < self.rec_batch and (len(out[-1]) + 1) * width <= self.rec_batch_width:
+                out[-1].append(i)
+            else:
+                out.append([i])
+        return out
 
     def decode(self, probs: np.ndarray) -> list[tuple[str, float, int, int]]:
         """Greedy CTC: (character, confidence, first timestep, last timestep) per character."""
@@ -300,10 +360,18 @@ class RapidOcrEngine:
         if check:
             check()
         t = time.perf_counter()
-        boxes = [b for box in boxes for b in _split_vertical(gray, box)]
-        lines = self.line_from_crops(gray, boxes, check)
+        lines = self.read_lines(gray, boxes, check)
         self.timings["rec"] = time.perf_counter() - t
         return lines
+
+    def read_lines(self, gray: np.ndarray, boxes: list[tuple[int, int, int, int]],
+                   check: Callable[[], None] | None = None,
+                   single: list[tuple[int, int, int, int]] = ()) -> list[OcrLine]:
+        """Recognise text-line boxes of `gray` in one batched pass: detected `boxes` (a tall one
+        is vertical text, cut into its characters first) and `single` boxes known to hold one
+        horizontal line each (a ruled cell's lines: a lone narrow digit is not vertical text)."""
+        boxes = [b for box in boxes for b in _split_vertical(gray, box)] + list(single)
+        return self.line_from_crops(gray, boxes, check)
 
     def line_from_crops(self, gray: np.ndarray, boxes: list[tuple[int, int, int, int]],
                         check: Callable[[], None] | None = None) -> list[OcrLine]:

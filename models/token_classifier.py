@@ -29,7 +29,7 @@ from models.base import LabelledDocument, Span
 from models.labels import KEYED_TAGS, Tag, label_name, parse_label
 
 __all__ = ["SPECIALS", "Linearised", "linearise", "char_key", "ModelLabeller", "WEIGHTS_DIR", "decode_spans", "misfit",
-           "windows"]
+           "rules_settle", "windows"]
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 PAD, UNK, CLS, SEP, MASK, SEG, NL, EMPTY = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[SEG]", "[NL]", "[EMPTY]"
@@ -339,8 +339,16 @@ class ModelLabeller:
         self.max_len: int = cfg.get("max_len", MAX_LEN)
         self.stride: int = cfg.get("stride", STRIDE)
         self.batch: int = cfg.get("batch", 16)
-        self.session = _session(Path(model), threads)
         self.model_path = Path(model)
+        self.threads = threads
+        self._session = None
+
+    @property
+    def session(self):
+        """The ONNX session, opened on first use (a report the rules read fully never needs it)."""
+        if self._session is None:
+            self._session = _session(self.model_path, self.threads)
+        return self._session
 
     _default: "ModelLabeller | None" = None
     _default_dir: Path | None = None
@@ -409,13 +417,19 @@ class ModelLabeller:
         """In `pure` mode the network's labels. In `hybrid` mode (the default) the rule labeller's
         labels, unless their tables lose structure (rows missing, values outside any row) where the
         network's do not; else row by row, the network's reading of the rows the rules lost
-        (`fuse_rows`), and the network's ORG / YEAR spans where the rules found none."""
-        model = self.label_pure(document)
+        (`fuse_rows`), and the network's ORG / YEAR spans where the rules found none.
+
+        The network runs only where it can change that answer: when the rules read every template
+        row, the organisation and the year with nothing out of place (`rules_settle`), none of the
+        three steps can take anything from the network, so it is not run at all."""
         if self.mode == "pure":
-            return model
+            return self.label_pure(document)
         from models.rules import RuleLabeller
 
         rules = RuleLabeller().label(document)
+        if rules_settle(rules):
+            return LabelledDocument(document=document, spans=list(rules.spans), labeller=self.name)
+        model = self.label_pure(document)
         r_struct, r_count = misfit(rules, split=True)
         m_struct, m_count = misfit(model, split=True)
         if m_struct < r_struct and m_count <= r_count:
@@ -484,6 +498,29 @@ def fuse_rows(rules: LabelledDocument, model: LabelledDocument) -> LabelledDocum
         if (struct, count) < (best_struct, best_count) or (exact > best_exact and struct <= best_struct):
             best, best_exact, best_struct, best_count = fused, exact, struct, count
     return best
+
+
+def _row_universe() -> frozenset[tuple[str, str]]:
+    """Every (table, row key) an assembled row can have, merged table-3 groups aside."""
+    return frozenset([("t2", k) for k in KEYED_TAGS[Tag.T2_ROW]] + [("t3", k) for k in KEYED_TAGS[Tag.T3_ROW]]
+                     + [("t4", "t4")])
+
+
+def rules_settle(rules: LabelledDocument) -> bool:
+    """Whether the hybrid's answer is the rule labelling whatever the network says: the rules
+    found every template row (so `fuse_rows` has no lost row to take — a merged group is
+    skipped once any of its sub-rows is there), their structure misfit is 0 (so the network's
+    labelling cannot fit better), and they found ORG and YEAR spans (nothing to borrow)."""
+    from extraction.assemble import assemble
+
+    if not any(s.tag is Tag.ORG for s in rules.spans) or not any(s.tag is Tag.YEAR for s in rules.spans):
+        return False
+    try:
+        asm = assemble(rules)
+    except Exception:  # noqa: BLE001 - a labelling the assembler cannot read settles nothing
+        return False
+    rows = {(r.table, r.key) for r in asm.rows}
+    return _row_universe() <= rows and _template_fit(asm)[0] == 0
 
 
 def misfit(labelled: LabelledDocument, split: bool = False):

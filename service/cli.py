@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,  # plain help: no rich import
                   help="Verified structured data from 政府信息公开工作年度报告.")
 
 

@@ -172,6 +172,7 @@ def read_pdf(data: bytes, name: str = "", *, ocr=None, limits: Limits | None = N
 
             segments.extend(ocr_page(gray, page_no, ocr, stitcher=stitcher,
                                      deadline=Deadline(limits.page_timeout_s, page_no)))
+            del gray  # one page raster at a time
             page_read(page_no, n)
         kind = SourceKind.pdf_scan if scanned else SourceKind.pdf_text
         return Document(source_kind=kind, name=name, pages=n, segments=segments, title_hint=_info_title(doc))

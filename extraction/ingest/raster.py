@@ -1,7 +1,8 @@
 """The OCR page path shared by scanned PDF pages and images: one grayscale page → segments.
 
 Steps: deskew (projection profile) → perspective correction (`rectify`) → ruling lines and the
-table grid → rules erased → OCR → orientation check (a page read upside down or sideways is turned
+table grid → rules erased → OCR (with `read_cells`, where the grid is known each cell's lines are
+recognised from the cell's own crop and text is detected only outside the tables) → orientation check (a page read upside down or sideways is turned
 and read again) → characters laid out into lines and cells (`layout`) → numeric cells get top-k
 digit readings.
 """
@@ -20,7 +21,7 @@ from extraction.ingest.limits import Deadline
 from extraction.ingest.rectify import rectify
 from models.ocr import OcrEngine, OcrLine, is_numeric_text
 
-__all__ = ["ocr_page", "straighten", "deskew", "estimate_skew", "PageTimings", "N_ALTERNATIVES"]
+__all__ = ["ocr_page", "straighten", "deskew", "estimate_skew", "PageTimings", "N_ALTERNATIVES", "cell_line_boxes"]
 
 N_ALTERNATIVES = 5
 MIN_ALTERNATIVE_PROB = 1e-3
@@ -95,12 +96,131 @@ def _read(gray: np.ndarray, ocr: OcrEngine, deadline: Deadline | None, t: dict[s
     clean = remove_rulings(gray, mask, tables, tol) if tables else gray
     t["grid"] = t.get("grid", 0.0) + time.perf_counter() - t0
     t0 = time.perf_counter()
-    lines = ocr.recognize(clean, deadline.check if deadline else None)
-    for k, v in getattr(ocr, "timings", {}).items():
-        t[k] = t.get(k, 0.0) + v
-    lines += _read_missed_cells(clean, tables, lines, ocr, tol)
+    check = deadline.check if deadline else None
+    if tables and getattr(ocr, "read_cells", False):
+        lines = _read_by_grid(clean, tables, ocr, tol, check, t)
+    else:
+        lines = ocr.recognize(clean, check)
+        for k, v in getattr(ocr, "timings", {}).items():
+            t[k] = t.get(k, 0.0) + v
+        lines += _read_missed_cells(clean, tables, lines, ocr, tol)
     t["ocr"] = t.get("ocr", 0.0) + time.perf_counter() - t0
     return lines, tables
+
+
+def _read_by_grid(gray: np.ndarray, tables: list[Table], ocr, tol: float, check, t: dict[str, float]
+                  ) -> list[OcrLine]:
+    """A page whose table grid is known: each cell's text lines are cut from the cell's own ink
+    and recognised directly (no detection over the table), and text is detected only in the
+    horizontal strips the tables leave free (title, narrative), at the page's detection scale.
+    Every box of the page goes through one batched recognition."""
+    t0 = time.perf_counter()
+    h, w = gray.shape
+    scale = ocr.detection_scale(h, w)
+    boxes: list[tuple[int, int, int, int]] = []
+    for y0, y1 in _free_strips(h, tables, tol):
+        strip = gray[y0:y1]
+        if (strip < 128).sum() < 12:
+            continue
+        boxes += [(bx0, by0 + y0, bx1, by1 + y0) for bx0, by0, bx1, by1 in ocr.detect(strip, scale)]
+        if check:
+            check()
+    cells, messy = cell_line_boxes(gray, tables, tol)
+    if messy:  # ink across a cell's edges (a seal, a stray stroke): the detector separates the text
+        x0, y0 = min(c[0] for c in messy), min(c[1] for c in messy)
+        x1, y1 = max(c[2] for c in messy), max(c[3] for c in messy)
+        for bx0, by0, bx1, by1 in ocr.detect(gray[y0:y1, x0:x1], scale):
+            cx, cy = x0 + (bx0 + bx1) / 2, y0 + (by0 + by1) / 2
+            cell = next((c for c in messy if c[0] <= cx < c[2] and c[1] <= cy < c[3]), None)
+            if cell is not None:  # clipped to its cell: no glyph read twice
+                boxes.append((max(cell[0], x0 + bx0), max(cell[1], y0 + by0),
+                              min(cell[2], x0 + bx1), min(cell[3], y0 + by1)))
+    t["det"] = t.get("det", 0.0) + time.perf_counter() - t0
+    t0 = time.perf_counter()
+    lines = ocr.read_lines(gray, boxes, check, single=cells)
+    lines.sort(key=lambda ln: (ln.box[1], ln.box[0]))
+    t["rec"] = t.get("rec", 0.0) + time.perf_counter() - t0
+    return lines
+
+
+def _free_strips(h: int, tables: list[Table], tol: float, min_height: int = 8) -> list[tuple[int, int]]:
+    """Full-width row ranges [y0, y1) of the page that no table covers."""
+    covered = sorted((max(0, int(tb.ys[0] - tol)), min(h, int(tb.ys[-1] + tol) + 1)) for tb in tables)
+    out, y = [], 0
+    for a, b in covered:
+        if a - y >= min_height:
+            out.append((y, a))
+        y = max(y, b)
+    if h - y >= min_height:
+        out.append((y, h))
+    return out
+
+
+Box = tuple[int, int, int, int]
+
+
+def cell_line_boxes(gray: np.ndarray, tables: list[Table], tol: float, min_ink: int = 12
+                    ) -> tuple[list[Box], list[Box]]:
+    """The text lines inside every cell of `tables` (rulings already erased), as boxes (x0, y0,
+    x1, y1): rows of ink are grouped into lines no taller than 1.5× the page's typical line
+    height (the median ink height of the one-line cells, mostly numbers), so a character drawn
+    in separate strokes (三) stays one line while a wrapped row label gives one box per line.
+
+    Returns (line boxes, messy cells): a cell whose ink runs into its edges (a seal or a stroke
+    across the ruling) is left out of the first list; its interior box is in the second."""
+    m = int(tol) + 2
+    runs_per_cell: list[tuple[int, int, np.ndarray, list[list[int]]]] = []
+    heights: list[int] = []
+    messy: list[Box] = []
+    for table in tables:
+        for cell in table.cells:
+            x0, y0, x1, y1 = int(cell.x0) + m, int(cell.y0) + m, int(cell.x1) - m, int(cell.y1) - m
+            if x1 - x0 < 4 or y1 - y0 < 4:
+                continue
+            ink = gray[y0:y1, x0:x1] < 128
+            if ink.sum() < min_ink:
+                continue
+            if max(ink[:2].sum(), ink[-2:].sum(), ink[:, :2].sum(), ink[:, -2:].sum()) >= 3:
+                messy.append((x0, y0, x1, y1))
+                continue
+            runs = _ink_runs(ink.any(axis=1), gap=2)
+            runs_per_cell.append((x0, y0, ink, runs))
+            if len(runs) == 1:  # a one-line cell (most are numbers): its height is a line's
+                heights.append(runs[0][1] - runs[0][0])
+    if not runs_per_cell:
+        return [], messy
+    if not heights:
+        heights = [b - a for *_, runs in runs_per_cell for a, b in runs]
+    line_h = float(np.median(heights))
+    boxes = []
+    pad = 4
+    for x0, y0, ink, runs in runs_per_cell:
+        lines: list[list[int]] = []
+        for a, b in runs:
+            if lines and b - lines[-1][0] <= 1.5 * line_h:
+                lines[-1][1] = b
+            else:
+                lines.append([a, b])
+        for a, b in lines:
+            band = ink[a:b]
+            if band.sum() < min_ink:
+                continue
+            xs = np.nonzero(band.any(axis=0))[0]
+            bx0, bx1 = x0 + max(0, int(xs[0]) - pad), x0 + min(ink.shape[1], int(xs[-1]) + 1 + pad)
+            by0, by1 = y0 + max(0, a - pad), y0 + min(ink.shape[0], b + pad)
+            boxes.append((bx0, by0, bx1, by1))
+    return boxes, messy
+
+
+def _ink_runs(on: np.ndarray, gap: int) -> list[list[int]]:
+    """[start, end) runs of True in `on`, bridging gaps of at most `gap`."""
+    runs: list[list[int]] = []
+    for y in np.nonzero(on)[0].tolist():
+        if runs and y - runs[-1][1] <= gap:
+            runs[-1][1] = y + 1
+        else:
+            runs.append([y, y + 1])
+    return runs
 
 
 def _read_missed_cells(gray: np.ndarray, tables: list[Table], lines: list[OcrLine], ocr: OcrEngine,

@@ -16,6 +16,7 @@ from extraction.result import ExtractionResult
 from service import crossyear
 from service.jobs import crossyear_of, result_of
 from service.layout import TABLE2, TABLE3_COLUMNS, TABLE3_ROWS, TABLE4_GROUPS, TABLE4_OUTCOMES, field_label
+from extraction.review_policy import decide
 from service.review.crops import IMAGE_KINDS, LINE_KINDS, cell_crop, source_line
 from service.review.labelled import UnknownField, apply_edits, write_labelled
 from service.schemas import Problem, ReviewRequest, ReviewResponse
@@ -108,6 +109,7 @@ def mount_review(app: FastAPI, auth: list) -> None:
                     body.org, agency.canonical, agency.region)
             if body.year is not None:
                 result.meta.year = body.year
+            decide(result, reviewed=True)  # the same review policy decides on the saved review
             job.result_json, job.reviewed = result.model_dump_json(), True
             job.org, job.year, job.needs_review = result.meta.org, result.meta.year, result.needs_review
             job.org_canonical = result.meta.org_canonical

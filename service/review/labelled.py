@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from extraction.fields import ALL_FIELDS, CONSTRAINTS
+from extraction.review_policy import decide
 from extraction.result import CellStatus, ExtractionResult, FieldResult, Violation, ViolationKind
 
 __all__ = ["apply_edits", "recheck", "write_labelled", "UnknownField"]
@@ -33,8 +34,8 @@ def apply_edits(result: ExtractionResult, edits: dict[str, int | float | None]) 
             "status": CellStatus.number if value is not None else (
                 old.status if old.status in (CellStatus.blank, CellStatus.slash) else CellStatus.blank)})
     result.violations = recheck(result)
-    result.needs_review = False
-    return result
+    # a person has seen it: the review policy accepts a saved review (extraction/review_policy.py)
+    return decide(result, reviewed=True)
 
 
 def recheck(result: ExtractionResult) -> list[Violation]:

@@ -37,3 +37,45 @@ def test_a_synthetic_split_is_generated_on_demand(tmp_path):
     ds = resolve("crawler", bench_dir=tmp_path, limit=2)
     assert [s.id for s in ds.samples] == ["text-1003-000000.txt", "text-1003-000001.txt"]
     assert ds.samples[0].gold.layout == "crawler" and ds.note == "first 2 of 300"
+
+
+def test_real_family_comes_from_suffix_and_meta_layout_not_the_name(tmp_path):
+    from eval.datasets import real_family
+
+    assert real_family(tmp_path / "x_2024.pdf", "x_2024") == "pdf"
+    assert real_family(tmp_path / "x_2024.html", "x_2024", "one cell per line, runs collapsed") == "html"
+    assert real_family(tmp_path / "x.pdftotext.txt", "x") == "pdftotext"
+    assert real_family(tmp_path / "a.crawler.txt", "a", "squashed text: cells concatenated") == "squashed"
+    assert real_family(tmp_path / "a.crawler.txt", "a", "one cell per line; the exporter collapses runs") == "collapsed"
+    assert real_family(tmp_path / "a.crawler.txt", "a", "one HTML span per line, CRLF") == "spanline"
+    assert real_family(tmp_path / "a.txt", "a", "MinerU markdown of the PDF") == "converter-md"
+    assert real_family(tmp_path / "a.txt", "a", "VLM output of a scan") == "ocr-md"
+    assert real_family(tmp_path / "a.crawler.txt", "a", "") == "crawler"
+
+
+def test_the_real_dataset_is_every_real_file_and_every_seed_by_family():
+    need_shared()
+    ds = resolve("real", limit=3)  # never cut: the real files are few
+    n_real = sum(1 for p in REAL.iterdir() if p.suffix in (".txt", ".html", ".pdf"))
+    n_seeds = len(list(SEEDS.glob("*.txt")))
+    assert len(ds.samples) == n_real + n_seeds and ds.by_family and not ds.note
+    fam = {}
+    for s in ds.samples:
+        fam.setdefault(s.layout, []).append(s)
+    assert len(fam["seeds"]) == n_seeds
+    assert {s.source.suffix for s in fam["pdf"]} == {".pdf"} and {s.source.suffix for s in fam["html"]} == {".html"}
+    assert all(s.source.name.endswith(".pdftotext.txt") for s in fam["pdftotext"])
+    crawled = [s for s in ds.samples if s.source.name.endswith(".crawler.txt")]
+    assert crawled and {s.layout for s in crawled} <= {"collapsed", "spanline", "squashed"}
+    assert {"collapsed", "spanline", "squashed"} <= set(fam)
+
+
+def test_a_split_written_by_another_generator_is_regenerated(tmp_path):
+    first = resolve("fam-collapsed", bench_dir=tmp_path, limit=1).samples[0].source
+    good = first.read_bytes()
+    first.write_bytes(b"stale sample from an older generator")
+    (tmp_path / "fam-collapsed" / ".generator").write_text("0000\n")
+    again = resolve("fam-collapsed", bench_dir=tmp_path, limit=1).samples[0].source
+    assert again.read_bytes() == good
+    first.write_bytes(b"edited by hand")  # same generator: files are trusted as they are
+    assert resolve("fam-collapsed", bench_dir=tmp_path, limit=1).samples[0].source.read_bytes() == b"edited by hand"

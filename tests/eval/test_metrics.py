@@ -112,3 +112,67 @@ def test_metrics_read_real_extraction_results_too(seed_result):
     r, g = seed_result
     s = M.summary([(r, g)])
     assert s["field_accuracy"] == 1.0 and s["document_exact"] == 1.0 and s["ece"]["cell"] is not None
+
+
+def test_trust_scores_count_silent_errors_confident_wrong_cells_and_meta():
+    from eval.metrics import trust_scores
+
+    g = gold({"a": 1, "b": 2})
+    pairs = [
+        (result({"a": 1, "b": 2}), g),  # right, accepted
+        (result({"a": 1, "b": 3}, conf=0.95), g),  # wrong at 0.95, not flagged: silent + 1 confident wrong
+        (result({"a": 1, "b": 3}, conf=0.5, review=True), g),  # wrong but flagged and not confident
+        (result({"a": 1, "b": 2}, org="某某区"), gold({"a": 1, "b": 2}, org="某某区人民政府")),  # seat left out: right
+        (result({"a": 1, "b": 2}, org="某县"), g),  # wrong org, not flagged: silent
+        (result({"a": 1, "b": 2}, review=True), g),  # right but flagged
+    ]
+    t = trust_scores(pairs)
+    assert t["silent_errors"] == 2
+    assert t["confident_wrong_cells"] == 1
+    assert t["wrong_documents"] == 3
+    assert t["right_documents_flagged"] == 1
+    assert t["review_rate"] == pytest.approx(2 / 6)
+    assert t["residual_error"] == pytest.approx(2 / 4)
+
+
+def test_leave_one_org_out_never_calibrates_an_org_with_its_own_reports():
+    pytest.importorskip("sklearn")
+    from eval import calibrate as C
+    from eval.datasets import Sample
+    from eval.runner import Ablation, Record
+
+    seen = []
+    real_fit = C.fit
+
+    def spy(records, target=0.01, fitted_on=()):
+        seen.append({r.sample.gold.org for r in records})
+        return real_fit(records, target, fitted_on)
+
+    recs = []
+    for i, org in enumerate(["甲市人民政府", "甲市人民政府", "乙县人民政府", "丙区人民政府"]):
+        g = gold({"a": 1, "b": 2}, org=org)
+        r = result({"a": 1, "b": 2 if i else 3}, conf=0.99, org=org)
+        recs.append(Record(sample=Sample(id=f"s{i}", source=None, gold=g), ablation=Ablation(), result=r))
+    C.fit = spy
+    try:
+        pairs = C.leave_one_org_out(recs, [])
+    finally:
+        C.fit = real_fit
+    assert len(pairs) == 4 and len(seen) == 3
+    for fold, held in zip(seen, sorted({"甲市人民政府", "乙县人民政府", "丙区人民政府"})):
+        assert held not in fold
+
+
+def test_trust_counts_as_the_held_out_scorer_counts():
+    g = gold({"t2.a": 1, "t2.b": 2}, org="三明市人民政府")
+    pairs = [
+        (result({"t2.a": 1, "t2.b": 2}, org="三明市"), g),                     # right; org with its seat left out
+        (result({"t2.a": 1, "t2.b": 3}, conf=0.95, org="三明市人民政府"), g),   # silent, one confident wrong cell
+        (result({"t2.a": 1, "t2.b": 3}, conf=0.5, review=True, org="三明市人民政府"), g),  # wrong but flagged
+        (result({"t2.a": 1, "t2.b": 2}, org="某县", year=2020), g),              # meta wrong, not flagged: silent
+        (None, g),                                                            # failed: reviewed, not silent
+    ]
+    c = M.trust_counts(pairs)
+    assert c == {"documents": 5, "meta_right": 6, "meta_total": 10, "silent": 2, "confident_wrong": 1,
+                 "reviewed": 2}
+    assert M.org_matches("三明市", "三明市人民政府（福建省）") and not M.org_matches("三", "三明市")

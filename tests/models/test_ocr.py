@@ -85,3 +85,40 @@ def test_rendered_number_gives_top1_and_alternatives(engine):
     assert alts[0][0] == "608"
     assert 1 <= len(alts) <= 5 and sum(p for _, p in alts) <= 1.0 + 1e-6
     assert all(set(t) <= set(NUMERIC_ALPHABET) for t, _ in alts)
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="CJK font absent: apt-get install -y fonts-wqy-zenhei")
+def test_tiled_detection_finds_the_lines_the_whole_page_does(engine):
+    """Detection in overlapping tiles (bounded memory) keeps each line once, wherever the tile
+    edges fall."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(str(FONT), 30)
+    img = Image.new("L", (900, 2600), 255)
+    d = ImageDraw.Draw(img)
+    for k in range(40):
+        d.text((60 + (k % 3) * 40, 40 + k * 62), f"第{k}行 信息公开 {k * 37}", font=font, fill=0)
+    gray = np.array(img)
+    scale = engine.detection_scale(*gray.shape)
+    whole = engine.detect(gray, scale)
+    rows, engine.det_tile_rows = engine.det_tile_rows, 1024
+    try:
+        tiled = engine.detect(gray, scale)
+    finally:
+        engine.det_tile_rows = rows
+    assert gray.shape[0] * scale > 1.25 * 1024  # the page really was tiled
+    assert len(whole) == 40 and len(tiled) == 40
+    for a, b in zip(whole, tiled):
+        assert max(abs(p - q) for p, q in zip(a, b)) <= 4
+
+
+def test_recognition_batches_bound_the_padded_width():
+    from models.ocr import RapidOcrEngine
+
+    eng = RapidOcrEngine.__new__(RapidOcrEngine)  # no models needed to form batches
+    eng.rec_batch, eng.rec_batch_width, eng.min_rec_ratio = 8, 6400, 1.0
+    ratios = [1.0] * 20 + [40.0] * 5
+    batches = eng._batches(list(range(25)), ratios, 48)
+    assert [len(b) for b in batches] == [8, 8, 4, 3, 2]
+    assert sum(batches, []) == list(range(25))
+    assert all(len(b) * 48 * max(ratios[i] for i in b) <= 6400 for b in batches)

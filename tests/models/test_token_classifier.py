@@ -184,3 +184,73 @@ def test_fuse_rows_takes_the_networks_reading_only_of_rows_the_rules_lost():
     assert len(got["carried_over"]) == 7 and not fused.warnings  # the rules' own row is kept
     # and a network that finds nothing new changes nothing
     assert fuse_rows(truth, model).spans == truth.spans
+
+
+class _NoNetwork:
+    """An ONNX session stand-in that fails the test if the network is run."""
+
+    def run(self, *_a, **_k):
+        raise AssertionError("the network ran although the rules settle the report")
+
+
+def _settling_doc() -> Document:
+    from extraction.ingest import read_document
+
+    path = seed_files()[0]
+    return read_document(path.read_bytes(), path.name)
+
+
+@needs_model
+@pytest.mark.skipif(not seed_files(), reason="../shared is not beside the repository")
+def test_the_network_is_not_run_when_the_rules_read_every_row():
+    from models.rules import RuleLabeller
+    from models.token_classifier import WEIGHTS_DIR, rules_settle
+
+    doc = _settling_doc()
+    rules = RuleLabeller().label(doc)
+    assert rules_settle(rules)
+    lab = ModelLabeller.from_dir(WEIGHTS_DIR)
+    lab._session = _NoNetwork()
+    labelled = lab.label(doc)
+    assert labelled.spans == rules.spans and labelled.labeller == "model"
+
+
+@needs_model
+@pytest.mark.skipif(not seed_files(), reason="../shared is not beside the repository")
+def test_a_row_the_rules_lose_brings_the_network_in():
+    from models.rules import RuleLabeller
+    from models.token_classifier import WEIGHTS_DIR, rules_settle
+
+    doc = _settling_doc()
+    rules = RuleLabeller().label(doc)
+    row = next(s for s in rules.spans if s.tag is Tag.T3_ROW and s.key == "granted")
+    seg = doc.segments[row.segment]
+    garbled = seg.model_copy(update={"text": seg.text[:row.start] + "□" * (row.end - row.start) + seg.text[row.end:]})
+    doc2 = doc.model_copy(update={"segments": [garbled if i == row.segment else s
+                                               for i, s in enumerate(doc.segments)]})
+    assert not rules_settle(RuleLabeller().label(doc2))
+    lab = ModelLabeller.from_dir(WEIGHTS_DIR)
+    lab._session = _NoNetwork()
+    with pytest.raises(AssertionError, match="the network ran"):
+        lab.label(doc2)
+
+
+def _real_and_seed_texts() -> list:
+    from tests.conftest import REAL
+
+    real = sorted(REAL.glob("*.txt")) + sorted(REAL.glob("*.html")) if REAL.exists() else []
+    return seed_files() + real
+
+
+@needs_model
+@pytest.mark.parametrize("path", _real_and_seed_texts(), ids=lambda p: p.name[:24])
+def test_skipping_the_network_never_changes_the_hybrid_labelling(path, monkeypatch):
+    """Whether or not the network is skipped, the hybrid's spans are the same (the gate is exact)."""
+    import models.token_classifier as tc
+    from extraction.ingest import read_document
+
+    doc = read_document(path.read_bytes(), path.name)
+    lab = ModelLabeller.load_default()
+    gated = lab.label(doc)
+    monkeypatch.setattr(tc, "rules_settle", lambda _rules: False)
+    assert lab.label(doc).spans == gated.spans

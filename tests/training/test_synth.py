@@ -3,6 +3,7 @@ labels align to characters, and the same seed gives the same bytes."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -168,3 +169,167 @@ def test_scan_is_image_only_pdf_with_degradation_gold():
     assert len(doc) == len(s.gold["degradation"]["pages"])
     assert doc[0].get_textpage().get_text_range().strip() == ""
     assert make_sample("scan", 1, 0, SampleSpec(dpi=(100,))).data == s.data
+
+
+# ---- the real-world families (training/synth/layouts/crawled.py, converted.py) ------------------
+
+def _family(layout, n=40, seed=21):
+    return [make_text(seed, i, SampleSpec(layouts={layout: 1}, noise={"clean": 1}, merged_other_rate=0.1))
+            for i in range(n)]
+
+
+def _ops(samples):
+    out = set()
+    for s in samples:
+        out |= {k for k, v in s.gold["noise"]["ops"].items() if v}
+    return out
+
+
+def _zeroed(gold):
+    """Gold values with printed-blank cells (None) counted as 0, as the sums count them."""
+    return {k: (0 if v is None else v) for k, v in gold["fields"].items()}
+
+
+def _body_lines(text):
+    return text.split("\n")
+
+
+@pytest.mark.parametrize("layout", ["collapsed", "spanline", "squashed_page", "converter_md", "ocr_md"])
+def test_family_gold_holds_labels_align_and_bytes_repeat(layout):
+    samples = _family(layout, 25)
+    for s in samples:
+        g = s.gold
+        assert g["layout"] == layout
+        assert set(g["fields"]) | set(g["missing"]) == set(F.ALL_FIELDS)
+        assert violated(g["fields"], _merged(g)) == violated(_zeroed(g), _merged(g)) == g["source_errors"] == []
+        _check_spans(s.text, s.spans)
+        altered = set(g["noise"]["altered"])
+        seen = set()
+        for sp in s.spans:
+            if len(sp) == 4:
+                seen.add(sp[3])
+                if sp[3] not in altered:
+                    assert _value_of(sp[3], s.text[sp[0]:sp[1]]) == g["fields"][sp[3]], (s.id, sp)
+        assert set(g["fields"]) - seen <= set(g["noise"]["collapsed"]), s.id
+    again = make_text(21, 3, SampleSpec(layouts={layout: 1}, noise={"clean": 1}, merged_other_rate=0.1))
+    assert again.text == samples[3].text and again.spans == samples[3].spans and again.gold == samples[3].gold
+
+
+def _t3_rows(text):
+    """(label line, the lines up to the next label) for each table-3 row label of a one-cell-per-line text."""
+    lines = [ln.strip() for ln in text.splitlines()]
+    a = next(i for i, ln in enumerate(lines) if "本年新收政府信息公开申请数量" in ln)
+    b = next(i for i, ln in enumerate(lines) if i > a and "政府信息公开行政复议" in ln)
+    return lines[a:b]
+
+
+def test_collapsed_prints_runs_once_and_breaks_labels_over_lines():
+    samples = _family("collapsed")
+    for s in samples:
+        lines = [ln for ln in s.text.split("\n") if ln.strip()]
+        assert all(a != b for a, b in zip(lines, lines[1:])), s.id  # no run of equal lines survives
+        g = s.gold["fields"]
+        if all(g[f"t4.{x}"] == 0 for x in ("review.total", "litigation_direct.total", "litigation_after_review.total")):
+            tail = lines[lines.index(next(ln for ln in lines if ln.startswith("复议后起诉"))):]
+            assert sum(ln == "0" for ln in tail[:40]) == 1, s.id  # an all-zero table 4 is one 0
+        zero_rows = [r for r in F.T3_ROWS if all(g.get(f"t3.{r}.{c}", 1) == 0 for c in F.T3_COLUMNS)]
+        if zero_rows:
+            assert set(s.gold["noise"]["collapsed"]) >= {f"t3.{zero_rows[0]}.total"}
+    assert {"header_split", "enum_line", "broken_label", "interleaved_group_label", "row_twice",
+            "partial_split"} <= _ops(samples)
+    broken = next(s for s in samples if s.gold["noise"]["ops"].get("interleaved_group_label"))
+    rows = _t3_rows(broken.text)
+    # a group label around its first sub-row: （三） / 不予 / [1. /] 属于国家秘密 / 公开
+    i = next(k for k, ln in enumerate(rows) if ln.rstrip() in ("（三）", "(三)", "（四）", "(四)", "（五）", "(五)",
+                                                              "（六）", "(六)"))
+    assert rows[i + 1] and not rows[i + 1][0].isdigit() and len(rows[i + 1]) < 4
+    enum = next(s for s in samples if s.gold["noise"]["ops"].get("enum_line"))
+    assert any(ln in ("1.", "1. ", "1、") for ln in enum.text.split("\n"))
+
+
+def test_collapsed_table2_remnants_leave_the_rules_row_unprinted():
+    samples = _family("collapsed", 80)
+    no_rules = [s for s in samples if s.gold["noise"]["ops"].get("t2_no_rules_row")]
+    assert no_rules
+    for s in no_rules:
+        assert set(T2_RULES) <= set(s.gold["missing"]) and not set(T2_RULES) & set(s.gold["fields"])
+        t2 = s.text[s.text.index("第二十条"):s.text.index("第二十条第（五）项") if "第二十条第（五）项" in s.text else None]
+        assert "\n规章\n" not in t2
+    assert any("\n规范性文件\n" in s.text for s in samples)
+
+
+T2_RULES = ("t2.rules.issued", "t2.rules.repealed", "t2.rules.in_force")
+
+
+def test_spanline_is_crlf_with_numbers_over_two_spans():
+    samples = _family("spanline")
+    split = 0
+    for s in samples:
+        assert "\n" not in s.text.replace("\r\n", "")
+        by_field: dict = {}
+        for sp in s.spans:
+            if len(sp) == 4:
+                by_field.setdefault(sp[3], []).append(sp)
+        for fid, sps in by_field.items():
+            if len(sps) == 2 and fid in s.gold["noise"]["altered"]:  # one cell, two spans: 1 / 62 = 162
+                a, b = sps
+                assert s.text[a[1]:b[0]] == "\r\n"
+                assert _value_of(fid, s.text[a[0]:a[1]] + s.text[b[0]:b[1]]) == s.gold["fields"][fid]
+                split += 1
+    assert split >= 10
+    assert any("\r\n1.\r\n" in s.text for s in samples)
+
+
+def test_squashed_page_is_one_line_with_cells_concatenated():
+    samples = _family("squashed_page", 20)
+    for s in samples:
+        head, body = s.text.split("正文 " + "=" * 20 + "\n")
+        assert body.count("\n") == 1 and body.endswith("\n")
+        vals = [sp for sp in s.spans if len(sp) == 4]
+        row = [sp for sp in vals if sp[3].startswith("t3.new_received.")]
+        assert all(a[1] == b[0] for a, b in zip(row, row[1:])), s.id  # 80|1|0|0|0|0|81 as 801000081
+        assert re.search("数量 ?" + "".join(s.text[a:b] for a, b, *_ in row), s.text)
+        t4 = [sp for sp in vals if sp[3].startswith("t4.")]
+        assert len(t4) == 15
+
+
+def _table_rows(text):
+    return [ln for ln in text.splitlines() if ln.startswith("|")]
+
+
+def test_converter_markdown_phenomena():
+    samples = _family("converter_md")
+    assert {"label_wrapped", "label_detached", "vertical_label_split", "t2_reordered", "t4_header_merged",
+            "value_pushed_out", "footer_row", "footer_line"} <= _ops(samples)
+    for s in samples:
+        ops = s.gold["noise"]["ops"]
+        rows = _table_rows(s.text)
+        if ops.get("t4_header_merged"):
+            widths = [ln.count("|") - 1 for ln in rows]
+            assert any(a == 12 and b == 15 for a, b in zip(widths, widths[1:])), s.id  # 12 labels over 15 numbers
+        if ops.get("value_pushed_out"):
+            outside = [sp for sp in s.spans if len(sp) == 4
+                       and not s.text[s.text.rfind("\n", 0, sp[0]) + 1:].startswith("|")]
+            assert len(outside) == 1, s.id
+        if ops.get("footer_line") or ops.get("footer_row"):
+            assert re.search(r"— \d —", s.text)
+        if ops.get("t2_reordered"):
+            order = [s.text.index(a) for a in ("第二十条第（一）项", "第二十条第（五）项", "第二十条第（六）项",
+                                               "第二十条第（八）项") if a in s.text]
+            assert order != sorted(order) or len(order) < 4
+
+
+def test_ocr_markdown_phenomena():
+    samples = _family("ocr_md")
+    assert {"t3_cut", "wrong_header", "dash_cell", "t4_pieces", "misread"} <= _ops(samples)
+    for s in samples:
+        ops = s.gold["noise"]["ops"]
+        if ops.get("t3_cut"):
+            assert re.search(r"\| (数据|列|Column )1 \|", s.text)
+        if ops.get("dash_cell"):
+            dashed = [sp for sp in s.spans if len(sp) == 4 and s.text[sp[0]:sp[1]] == "-"]
+            assert dashed and all(s.gold["fields"][sp[3]] is None for sp in dashed)
+        if ops.get("t4_pieces"):
+            tables = [t for t in s.text.split("\n\n") if t.startswith("|") and "T4" in "".join(
+                sp[2] for sp in s.spans if s.text.find(t) <= sp[0] < s.text.find(t) + len(t))]
+            assert len(tables) == 3, s.id  # 行政复议 / 未经复议直接起诉 / 复议后起诉, each a table

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import typer
 
-from training.synth.sample import KINDS, SampleSpec
-
 __all__ = ["synth_command", "register", "app"]
 
 
@@ -26,6 +24,7 @@ def synth_command(n: int = 100, kinds: str = "text", seed: int = 0, out: Path = 
     from eval.splits import SPLITS, build_split
     from training.synth.corpus import generate
     from training.synth.noise import LEVELS
+    from training.synth.sample import KINDS, SampleSpec  # here, not at import: `gongkai --help` stays fast
 
     t0 = time.time()
     cols = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())

@@ -141,12 +141,12 @@ def _table4(rng: random.Random, np_rng: np.random.Generator, level: str, apps: i
 
 
 def violated(fields: dict, merged_other: dict | None = None) -> list[str]:
-    """Names of the 勾稽 constraints the values break; absent fields count 0, and a merged
-    （六）其他处理 row counts toward its column sums."""
+    """Names of the 勾稽 constraints the values break; absent and blank (None) fields count 0, and
+    a merged （六）其他处理 row counts toward its column sums."""
     bad = []
     for name, lhs, rhs in F.CONSTRAINTS:
-        a = sum(fields.get(f, 0) for f in lhs)
-        b = sum(fields.get(f, 0) for f in rhs)
+        a = sum(fields.get(f) or 0 for f in lhs)
+        b = sum(fields.get(f) or 0 for f in rhs)
         if merged_other and name.startswith("t3.col."):
             b += merged_other.get(name.rsplit(".", 1)[1], 0)
         if a != b:
@@ -177,9 +177,9 @@ def _inject_errors(rng: random.Random, c: ReportContent) -> None:
 
 
 def draw_content(seed_rng: random.Random, np_rng: np.random.Generator, *, source_error_rate: float = 0.0,
-                 merged_other_rate: float = 0.04, year: int | None = None) -> ReportContent:
+                 merged_other_rate: float = 0.04, year: int | None = None, levels: dict | None = None) -> ReportContent:
     rng = seed_rng
-    org = draw_org(rng)
+    org = draw_org(rng, levels)
     year = year or rng.choice((2021, 2022, 2023, 2024, 2024, 2025))
     out: dict = {}
     fee_d = _table2(rng, org.level, out)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import random
 
+from extraction import template as T
+
 from training.synth.content import ReportContent
 
 __all__ = ["preamble", "section1", "section5", "section6"]
@@ -85,6 +87,12 @@ def preamble(c: ReportContent, rng: random.Random) -> str:
         "根据《中华人民共和国政府信息公开条例》（国务院令第711号）要求，编制本报告。",
     ))
     s += f"本报告所列数据统计期限自{y}年1月1日至{y}年12月31日止。"
+    # Many reports list their six parts by title; a side stream decides, so that adding this sentence
+    # left every other draw of existing samples as it was.
+    side = random.Random(f"{c.index_no}:{y}:parts")
+    if side.random() < 0.4:
+        s += "本报告由" + side.choice(("、", "、", "，")).join(T.SECTION_TITLES.values()) + side.choice(
+            ("六部分组成。", "六个部分组成。", "等六个部分组成。"))
     if rng.random() < 0.7:
         s += (f"如对本报告有疑问，请与{o.office}联系（地址：{o.address}；邮编：{o.postcode}；电话：{o.area_code}-"
               f"{rng.randint(2000000, 8999999)}；电子邮箱：{o.domain}zwgk@{rng.choice(('163.com', '126.com', 'qq.com'))}）。")

@@ -55,9 +55,14 @@ class Org:
     domain: str
 
 
-def draw_org(rng: random.Random) -> Org:
+LEVEL_WEIGHTS = {"city_gov": 8, "district_gov": 22, "gov_office": 14, "bureau": 42, "township": 14}
+
+
+def draw_org(rng: random.Random, levels: dict | None = None) -> Org:
+    """An organisation; `levels` (level -> weight) overrides how often each level is drawn."""
     prov, city, districts, code, post = rng.choice(CITIES)
-    level = rng.choices(LEVELS, weights=(8, 22, 14, 42, 14))[0]
+    w = {**dict.fromkeys(LEVELS, 0), **levels} if levels else LEVEL_WEIGHTS
+    level = rng.choices(LEVELS, weights=[w[k] for k in LEVELS])[0]
     district = rng.choice(districts)
     municipality = city == "天津市"
     base = district if level != "city_gov" else city

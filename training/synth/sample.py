@@ -30,6 +30,7 @@ class SampleSpec:
     source_error_rate: float = 0.0
     merged_other_rate: float = 0.04
     dpi: tuple[int, ...] = (100, 120, 150, 150, 200, 200, 300)  # scan resolutions drawn from
+    levels: dict | None = None  # publisher levels (training.synth.orgs.LEVELS -> weight); None = the usual mix
 
 
 @dataclass
@@ -57,7 +58,7 @@ def _pick(rng: random.Random, mix: dict) -> str:
 
 def make_content(rng: random.Random, np_rng: np.random.Generator, spec: SampleSpec) -> ReportContent:
     return draw_content(rng, np_rng, source_error_rate=spec.source_error_rate,
-                        merged_other_rate=spec.merged_other_rate)
+                        merged_other_rate=spec.merged_other_rate, levels=spec.levels)
 
 
 def make_text(seed: int, index: int, spec: SampleSpec) -> Sample:
@@ -71,16 +72,29 @@ def make_text(seed: int, index: int, spec: SampleSpec) -> Sample:
                           p_no_heading_2=level.no_heading_2, p_six_before_five=level.six_before_five)
     info: dict = {}
     lines = layout.lines(report, rng)
-    lines = apply_noise(lines, level, rng, info, structural=layout_name != "pdftext")
+    lines = apply_noise(lines, level, rng, info, structural=getattr(layout, "structural_noise", True))
     pieces = layout.serialize(lines, rng, info)
     text, spans = assemble(pieces)
     gold = content.gold()
+    _unprinted(gold, info)
     gold.update(kind="text", layout=layout_name,
                 noise={"level": level.name, "structure": report.structure, "ops": dict(sorted(info["ops"].items())),
                        "altered": info.get("altered", []), "dropped": sorted(set(info.get("dropped", []))),
                        "collapsed": sorted(set(info.get("collapsed", [])))})
     sid = f"text-{seed}-{index:06d}"
     return Sample(sid, "text", gold, text=text, spans=spans, ext="txt")
+
+
+def _unprinted(gold: dict, info: dict) -> None:
+    """What the layout left out of the page: ids it does not print at all (`info["missing"]`, e.g.
+    a table-2 row the page omits) leave `fields` for `missing`; cells printed empty
+    (`info["blank"]`, e.g. an OCR `-`) are `None` in gold, as the seeds write a blank cell."""
+    for fid in info.get("missing", ()):
+        if fid in gold["fields"]:
+            del gold["fields"][fid]
+            gold["missing"].append(fid)
+    for fid in info.get("blank", ()):
+        gold["fields"][fid] = None
 
 
 def make_html(seed: int, index: int, spec: SampleSpec) -> Sample:

@@ -50,6 +50,7 @@ class PdfText:
     name = "pdftext"
     positions = False
     chrome_page = False
+    structural_noise = False  # space-aligned: the noise model only touches pieces
 
     def lines(self, report: Report, rng: random.Random) -> list[Line]:
         self.rng = rng
