@@ -40,7 +40,7 @@ test: install-test
 
 bench: install-test
 	$(BIN)/python -m pytest -q -m slow
-	$(BIN)/python -m eval.speed --out docs/benchmarks/speed.md
+	$(BIN)/python -m gongkai.eval.speed --out docs/benchmarks/speed.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -14,7 +14,7 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
-from extraction.document import Document
+from gongkai.extraction.document import Document
 
 __all__ = ["DocumentCache", "ingest_version"]
 
@@ -44,7 +44,7 @@ class DocumentCache:
         return f"{hashlib.sha256(data).hexdigest()[:24]}-{ingest_version()}"
 
     def get(self, path: Path) -> tuple[Document, float, bool]:
-        from extraction.ingest import read_document
+        from gongkai.extraction.ingest import read_document
 
         data = Path(path).read_bytes()
         entry = self.root / f"{self.key(data)}.pkl" if self.root is not None else None

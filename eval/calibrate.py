@@ -1,7 +1,7 @@
 """Fit the confidence calibrator and the review threshold; ship them as models/calibration.json.
 
     gongkai eval calibrate                       # validation splits → models/calibration.json
-    python -m eval.calibrate --limit 100 --out models/calibration.json
+    python -m gongkai.eval.calibrate --limit 100 --out models/calibration.json
 
 The data are the `val-*` splits of eval/splits.py: the benchmark generators with seeds no
 benchmark split uses (noisy text, crawler, pdftotext, HTML, scans at every dpi). The raw scores of
@@ -28,10 +28,10 @@ from typing import Sequence
 
 import numpy as np
 
-from eval import metrics as M
-from eval.runner import Record
-from extraction.confidence import CALIBRATION_FILE, calibrate, merged_fields
-from extraction.review_policy import CONFIDENT, review_reasons
+from gongkai.eval import metrics as M
+from gongkai.eval.runner import Record
+from gongkai.extraction.confidence import CALIBRATION_FILE, calibrate, merged_fields
+from gongkai.extraction.review_policy import CONFIDENT, review_reasons
 
 __all__ = ["fit_isotonic", "fit", "apply", "choose_threshold", "VALIDATION", "main"]
 
@@ -95,7 +95,7 @@ def apply(records: Sequence[Record], calibrator: dict | None) -> list[tuple]:
     calibrator's threshold (the pipeline does the same at run time)."""
     from dataclasses import replace
 
-    from extraction.confidence import DEFAULT_REVIEW_THRESHOLD
+    from gongkai.extraction.confidence import DEFAULT_REVIEW_THRESHOLD
 
     threshold = calibrator.get("review_threshold", DEFAULT_REVIEW_THRESHOLD) if calibrator else DEFAULT_REVIEW_THRESHOLD
     out = []
@@ -192,7 +192,7 @@ def trust_report(pairs: Sequence[tuple]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m eval.calibrate", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m gongkai.eval.calibrate", description=__doc__.split("\n\n")[0])
     ap.add_argument("--dataset", action="append", help=f"validation data (default: {', '.join(VALIDATION)})")
     ap.add_argument("--limit", type=int, default=None, help="first N samples of each dataset")
     ap.add_argument("--scan-limit", type=int, default=None, help="first N samples of the scan splits (OCR is slow)")
@@ -223,10 +223,10 @@ def _records(datasets: Sequence[str], limit: int | None, labeller: str, timeout:
              scan_limit: int | None, keep_name: str, reuse: bool) -> tuple[list[Record], list[str]]:
     """Run the extractor (raw scores) over `datasets`; the records are kept under data/cache/ so a
     refit needs no re-run (`reuse`)."""
-    from eval.datasets import REPO, resolve
-    from eval.harness import progress_bar
-    from eval.runner import Ablation, run
-    from eval.splits import SPLITS, VALIDATION_SPLITS
+    from gongkai.eval.datasets import REPO, resolve
+    from gongkai.eval.harness import progress_bar
+    from gongkai.eval.runner import Ablation, run
+    from gongkai.eval.splits import SPLITS, VALIDATION_SPLITS
 
     def lim(name: str) -> int | None:
         if name in REAL:

@@ -40,7 +40,7 @@ def eval_command(
     """Run the benchmarks and write the report (see eval/README.md)."""
     if ctx.invoked_subcommand is not None:
         return
-    from eval.harness import evaluate
+    from gongkai.eval.harness import evaluate
 
     metrics, regressions = evaluate(
         dataset or (), report=report, ablations=ablations, limit=limit, scan_limit=scan_limit, compare_to=compare,
@@ -68,8 +68,8 @@ def calibrate(
     reuse: bool = typer.Option(False, help="refit from the records the last run kept (no extraction)"),
 ) -> None:
     """Fit cell/document calibration and the review threshold on the validation splits (+ real reports)."""
-    from eval.calibrate import VALIDATION, calibrate_command
-    from extraction.confidence import CALIBRATION_FILE
+    from gongkai.eval.calibrate import VALIDATION, calibrate_command
+    from gongkai.extraction.confidence import CALIBRATION_FILE
 
     cal = calibrate_command(dataset or list(VALIDATION), limit, out or CALIBRATION_FILE, target, labeller, timeout,
                             scan_limit=scan_limit, real=real, reuse=reuse)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from eval.splits import SPLITS, VALIDATION_SPLITS, ensure_split
+from gongkai.eval.splits import SPLITS, VALIDATION_SPLITS, ensure_split
 
 __all__ = ["Gold", "Sample", "Dataset", "load_gold", "folder_samples", "resolve", "BUILTIN",
            "SOURCE_SUFFIXES", "REPO", "SHARED", "real_family", "real_samples"]

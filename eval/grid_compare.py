@@ -1,7 +1,7 @@
 """Ruled-table grid recovery on scanned pages: ours (`extraction/ingest/grid.py`) vs img2table.
 
-    python -m eval.grid_compare --i2t-python /tmp/i2t/bin/python      # both
-    python -m eval.grid_compare                                        # ours only if img2table is missing
+    python -m gongkai.eval.grid_compare --i2t-python /tmp/i2t/bin/python      # both
+    python -m gongkai.eval.grid_compare                                        # ours only if img2table is missing
 
 Pages: the `*.pN.jpg` page images of the `scan-150` and `scan-300` benchmark splits (synthetic
 photocopies / phone photos at 100–300 dpi, see training/synth/scan.py), only pages that hold a
@@ -49,7 +49,7 @@ def _i2t_import():
         sys.exit(f"img2table is not installed in this interpreter ({sys.executable}): {e}\n"
                  "install it in a throwaway venv: python3 -m venv /tmp/i2t && "
                  "/tmp/i2t/bin/pip install img2table numpy opencv-python-headless\n"
-                 "then: python -m eval.grid_compare --i2t-python /tmp/i2t/bin/python")
+                 "then: python -m gongkai.eval.grid_compare --i2t-python /tmp/i2t/bin/python")
     return Image
 
 
@@ -101,10 +101,10 @@ def truth_pages(split: str, max_pages: int) -> list[dict]:
 
     import pdfplumber
 
-    from eval.splits import SPLITS
-    from extraction.ingest.grid import build_tables
-    from extraction.ingest.pdf import _page_rules
-    from training.synth.sample import make_pdf
+    from gongkai.eval.splits import SPLITS
+    from gongkai.extraction.ingest.grid import build_tables
+    from gongkai.extraction.ingest.pdf import _page_rules
+    from gongkai.training.synth.sample import make_pdf
 
     sp = SPLITS[split]
     folder = ROOT / "data" / "bench" / split
@@ -135,7 +135,7 @@ def truth_pages(split: str, max_pages: int) -> list[dict]:
 
 
 def ours(gray, repeat: int) -> dict:
-    from extraction.ingest.grid import build_tables, ruling_segments
+    from gongkai.extraction.ingest.grid import build_tables, ruling_segments
 
     h, w = gray.shape
     best, tables = float("inf"), []
@@ -225,8 +225,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import cv2
 
-    from extraction.ingest.raster import deskew
-    from extraction.ingest.rectify import rectify
+    from gongkai.extraction.ingest.raster import deskew
+    from gongkai.extraction.ingest.rectify import rectify
 
     pages: list[dict] = []
     for split in args.splits.split(","):

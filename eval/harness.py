@@ -20,11 +20,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from eval import metrics as M
-from eval.calibrate import apply
-from eval.datasets import REPO, Dataset, resolve
-from eval.runner import Ablation, Record, model_available, parse_ablations, run
-from eval.splits import SPLITS
+from gongkai.eval import metrics as M
+from gongkai.eval.calibrate import apply
+from gongkai.eval.datasets import REPO, Dataset, resolve
+from gongkai.eval.runner import Ablation, Record, model_available, parse_ablations, run
+from gongkai.eval.splits import SPLITS
 
 __all__ = ["evaluate", "build_metrics", "compare", "progress_bar", "DEFAULT_DATASETS"]
 
@@ -225,7 +225,7 @@ def evaluate(dataset_names: Sequence[str] = (), *, report: Path, ablations: str 
     metrics and the list of regressions against `compare_to` (empty when none or not comparing).
     `save_records` keeps the raw per-document records (pickle, local use only); `from_records`
     re-scores such a file instead of running (e.g. after fitting a new calibrator)."""
-    from extraction.confidence import load_calibrator
+    from gongkai.extraction.confidence import load_calibrator
 
     names = list(dataset_names) or list(DEFAULT_DATASETS)
     abls = parse_ablations(ablations)
@@ -272,7 +272,7 @@ def evaluate(dataset_names: Sequence[str] = (), *, report: Path, ablations: str 
 
 def _finish(metrics: dict, records, report: Path, compare_to: Path | None, tolerance: float,
             plots: bool) -> tuple[dict, list[str]]:
-    from eval.report import write_report
+    from gongkai.eval.report import write_report
 
     regressions: list[str] = []
     if compare_to is not None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from typing import Iterable, Sequence
 
-from extraction import fields as F
+from gongkai.extraction import fields as F
 
 __all__ = [
     "field_right", "first_reading", "parse_raw", "field_accuracy", "table_accuracy", "document_exact",

@@ -1,4 +1,4 @@
-"""Seconds per page on the OCR path, and where they go: `python -m eval.page_timing FILE.pdf [--pages 2,3]`.
+"""Seconds per page on the OCR path, and where they go: `python -m gongkai.eval.page_timing FILE.pdf [--pages 2,3]`.
 
 Renders each page as `read_pdf` does (image-only pages are OCRed), runs `ocr_page` on it and prints the
 step timings that `extraction.ingest.raster` records (deskew, rectify, ruling grid, detection, recognition,
@@ -22,11 +22,11 @@ def main(argv: list[str] | None = None) -> None:
 
     import pypdfium2 as pdfium
 
-    from extraction.ingest import raster
-    from extraction.ingest.limits import Limits
-    from extraction.ingest.pdf import _render
-    from extraction.pipeline import extract
-    from models.ocr import RapidOcrEngine
+    from gongkai.extraction.ingest import raster
+    from gongkai.extraction.ingest.limits import Limits
+    from gongkai.extraction.ingest.pdf import _render
+    from gongkai.extraction.pipeline import extract
+    from gongkai.models.ocr import RapidOcrEngine
 
     engine = RapidOcrEngine.default()
     doc = pdfium.PdfDocument(args.pdf.read_bytes())

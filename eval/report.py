@@ -77,7 +77,7 @@ def _family_row(name: str, m: dict) -> list[str]:
 
 def _real_sections(ds: dict) -> list[str]:
     """The real reports per family, then each family's synthetic split beside its real files."""
-    from eval.splits import FAMILY_SPLITS
+    from gongkai.eval.splits import FAMILY_SPLITS
 
     real = ds.get("real")
     if not real or not real.get("families"):
@@ -160,7 +160,7 @@ def render_markdown(m: dict, plots: Sequence[str] = ()) -> str:
                      + ([_confidence_row("real + seeds, leave-one-organisation-out", loo)] if loo else []))]
     if loo:
         lines += ["", "The last row: each organisation's reports calibrated by a calibrator fitted without them "
-                  "(`python -m eval.calibrate --loo`); the real rows above use the shipped calibrator, which was "
+                  "(`python -m gongkai.eval.calibrate --loo`); the real rows above use the shipped calibrator, which was "
                   "fitted on them when `fitted_on` lists real."]
     abl = m.get("ablations", {})
     if abl:

@@ -15,8 +15,8 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from eval.cache import DocumentCache
-from eval.datasets import Sample
+from gongkai.eval.cache import DocumentCache
+from gongkai.eval.datasets import Sample
 
 __all__ = ["Ablation", "parse_ablations", "SlimResult", "Record", "run_tasks", "run", "model_available",
            "DEFAULT_ABLATIONS"]
@@ -54,7 +54,7 @@ def parse_ablations(spec: str | Sequence[str] | None) -> list[Ablation]:
 def model_available() -> str | None:
     """None when the model labeller loads, else why not."""
     try:
-        from extraction.pipeline import get_labeller
+        from gongkai.extraction.pipeline import get_labeller
 
         get_labeller("model")
         return None
@@ -132,7 +132,7 @@ class SlimResult:
     @property
     def structural_review(self) -> bool:
         """Review reasons other than the document-confidence threshold (extraction/review_policy.py)."""
-        from extraction.review_policy import review_reasons
+        from gongkai.extraction.review_policy import review_reasons
 
         return bool(review_reasons(self, 0.0))
 
@@ -175,7 +175,7 @@ def _child(conn, fn: Callable, args: tuple) -> None:
     try:
         out = ("ok", fn(*args))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, never raised there
-        from extraction.pipeline import ExtractionError
+        from gongkai.extraction.pipeline import ExtractionError
 
         tag = "refused" if isinstance(exc, ExtractionError) or type(exc).__name__ == "IngestError" else "crash"
         out = (tag, f"{type(exc).__name__}: {exc}"[:300])
@@ -241,7 +241,7 @@ def _ingest(path: str, cache_root: str | None) -> dict:
 
 
 def _extract(path: str, cache_root: str | None, labeller: str, mode: str) -> dict:
-    from extraction.pipeline import extract_document
+    from gongkai.extraction.pipeline import extract_document
 
     os.environ["GONGKAI_CALIBRATION"] = "off"  # raw scores; the harness applies the calibrator itself
     doc, ingest_s, _ = DocumentCache(Path(cache_root) if cache_root else None).get(Path(path))
@@ -255,9 +255,9 @@ def _warm(labellers: set[str]) -> None:
     """Import the pipeline (and build the labellers) once here, so forked children start warm, and
     pin the ingestion-code version for the whole run (children inherit it): an edit to a reader
     during the run must not make phase 2 miss the cache phase 1 filled."""
-    import extraction.ingest  # noqa: F401
-    from eval.cache import ingest_version
-    from extraction.pipeline import get_labeller
+    import gongkai.extraction.ingest  # noqa: F401
+    from gongkai.eval.cache import ingest_version
+    from gongkai.extraction.pipeline import get_labeller
 
     ingest_version()
     for name in labellers:

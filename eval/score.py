@@ -1,4 +1,4 @@
-"""Score the extractor on a folder of samples with gold (`python -m eval.score DIR [DIR…]`).
+"""Score the extractor on a folder of samples with gold (`python -m gongkai.eval.score DIR [DIR…]`).
 
 Field accuracy against gold `fields` (fields in gold `missing` are not scored), document exact-match,
 metadata accuracy and, where gold lists `source_errors`, whether exactly those were reported as
@@ -12,7 +12,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from extraction.pipeline import extract
+from gongkai.extraction.pipeline import extract
 
 SOURCE_SUFFIXES = (".txt", ".html", ".htm", ".pdf", ".png", ".jpg", ".tif", ".tiff")
 
@@ -77,7 +77,7 @@ def score_folder(folder: Path, labeller: str = "rules") -> dict:
 
 def main(argv: list[str]) -> None:
     labeller = "rules"
-    if "--labeller" in argv:  # `python -m eval.score DIR --labeller model`
+    if "--labeller" in argv:  # `python -m gongkai.eval.score DIR --labeller model`
         at = argv.index("--labeller")
         labeller = argv[at + 1]
         argv = argv[:at] + argv[at + 2:]

@@ -1,7 +1,7 @@
 """The speed report (`make bench` → `docs/benchmarks/speed.md`): how long a report takes, where
 the time goes, how much memory a scan needs, and how many reports the service gets through.
 
-    python -m eval.speed --out docs/benchmarks/speed.md [--scan-dir DIR] [--scans 2] [--repeats 3]
+    python -m gongkai.eval.speed --out docs/benchmarks/speed.md [--scan-dir DIR] [--scans 2] [--repeats 3]
 
 Measured in one run, so the figures compare with each other even on a busy box:
 - text/HTML/PDF-text: `extract()` in one process after a warm-up, every file of
@@ -78,7 +78,7 @@ def text_inputs(real: Path = SHARED / "real", seeds: Path = SHARED / "seeds") ->
 
 
 def time_texts(paths: list[Path], repeats: int = 3) -> list[TextTiming]:
-    from extraction.pipeline import ExtractionError, extract
+    from gongkai.extraction.pipeline import ExtractionError, extract
 
     rows = []
     for p in paths:
@@ -101,12 +101,12 @@ def time_texts(paths: list[Path], repeats: int = 3) -> list[TextTiming]:
 def startup(repeats: int = 5) -> dict[str, tuple[float, float]]:
     """(median wall, median child CPU) seconds of fresh interpreters doing only start-up work."""
     cases = {
-        "gongkai --help": [sys.executable, "-m", "service.cli", "--help"],
-        "import extraction.pipeline": [sys.executable, "-c", "import extraction.pipeline"],
+        "gongkai --help": [sys.executable, "-m", "gongkai.service.cli", "--help"],
+        "import gongkai.extraction.pipeline": [sys.executable, "-c", "import gongkai.extraction.pipeline"],
         "python -c pass (floor)": [sys.executable, "-c", "pass"],
     }
     out = {}
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ}
     for name, cmd in cases.items():
         wall, cpu = [], []
         for _ in range(repeats):
@@ -139,8 +139,8 @@ class ScanTiming:
 _OURS = r"""
 import json, resource, sys, time
 from pathlib import Path
-from extraction.pipeline import extract
-from extraction.ingest import limits, raster
+from gongkai.extraction.pipeline import extract
+from gongkai.extraction.ingest import limits, raster
 if len(sys.argv) > 2:  # a busy box: lift the page deadline so the figure is a time, not a refusal
     _init = limits.Deadline.__init__
     limits.Deadline.__init__ = lambda self, seconds, page: _init(self, float(sys.argv[2]), page)
@@ -152,7 +152,7 @@ def timed(*a, **k):
         steps[key] = steps.get(key, 0.0) + v
     return segs
 raster.ocr_page = timed
-import extraction.ingest.pdf, extraction.ingest.image  # noqa: E401 - they import ocr_page lazily
+import gongkai.extraction.ingest.pdf, gongkai.extraction.ingest.image  # noqa: E401 - they import ocr_page lazily
 p = Path(sys.argv[1])
 w0, c0 = time.perf_counter(), time.process_time()
 r = extract(p)
@@ -171,8 +171,8 @@ import json, sys, time, logging
 logging.disable(logging.CRITICAL)
 import pypdfium2 as pdfium
 from rapidocr import RapidOCR
-from extraction.ingest.limits import Limits
-from extraction.ingest.pdf import _render
+from gongkai.extraction.ingest.limits import Limits
+from gongkai.extraction.ingest.pdf import _render
 engine = RapidOCR()
 doc = pdfium.PdfDocument(open(sys.argv[1], "rb").read())
 wall = cpu = 0.0
@@ -187,7 +187,7 @@ print(json.dumps({"wall": wall, "cpu": cpu, "pages": len(doc)}))
 
 
 def _child_json(code: str, *args) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ}
     r = subprocess.run([sys.executable, "-c", code, *map(str, args)], cwd=ROOT, env=env, capture_output=True,
                        text=True, check=True)
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -211,8 +211,8 @@ def time_scans(pdfs: list[Path], page_timeout_s: float | None = None) -> list[Sc
 def throughput(paths: list[Path], workers: int, jobs: int) -> float:
     """Reports per second through the service's job path with `workers` threads (each job a
     forked child, as `InProcessPool` runs them), `jobs` jobs cycling over `paths`."""
-    from service.config import Settings
-    from service.jobs import isolated_extract
+    from gongkai.service.config import Settings
+    from gongkai.service.jobs import isolated_extract
 
     settings = Settings.from_env()
     blobs = [(p.read_bytes(), p.name) for p in paths]
@@ -262,7 +262,7 @@ STAGES = (  # (file, function) entry points: their cumulative CPU seconds in one
 def profile_groups(path: Path) -> dict[str, float]:
     """Cumulative CPU seconds of one `extract()` (after a warm-up) in each of `STAGES`, plus
     the whole call and the number of MILP solves. Stages nest (reconcile holds the solves)."""
-    from extraction.pipeline import extract
+    from gongkai.extraction.pipeline import extract
 
     extract(path)
     prof = cProfile.Profile(time.process_time)
@@ -291,7 +291,7 @@ def _fmt(s: Summary) -> str:
 def render_report(texts: list[TextTiming], start: dict, scans: list[ScanTiming], service: dict,
                   profiles: dict[str, dict[str, float]], note: str = "") -> str:
     lines = ["# Speed and memory", "",
-             "Written by `python -m eval.speed` (`make bench`). One run; wall seconds depend on what else "
+             "Written by `python -m gongkai.eval.speed` (`make bench`). One run; wall seconds depend on what else "
              "shares the cores, CPU seconds (the process's own, all threads) much less.", ""]
     if note:
         lines += [note, ""]
@@ -363,7 +363,7 @@ def main(argv: list[str] | None = None) -> None:
     pdfs: list[Path] = []
     if args.scans:
         if args.scan_dir is None:
-            from eval.splits import ensure_split
+            from gongkai.eval.splits import ensure_split
 
             args.scan_dir = ensure_split("scan-300", ROOT / "data" / "bench", args.scans)
         pdfs = sorted(args.scan_dir.glob("*.pdf"))[:args.scans]

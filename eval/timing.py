@@ -1,4 +1,4 @@
-"""Seconds per report for the text/HTML path: `python -m eval.timing FILE…` (median of repeats).
+"""Seconds per report for the text/HTML path: `python -m gongkai.eval.timing FILE…` (median of repeats).
 
 A benchmark, not a test: timings never go into the test suite.
 """
@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from extraction.pipeline import extract
+from gongkai.extraction.pipeline import extract
 
 
 def time_file(path: Path, repeats: int = 5) -> float:

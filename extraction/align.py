@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Literal
 
-from extraction.assemble import Token
-from extraction.digitlike import as_digits
-from extraction.result import CellStatus
+from gongkai.extraction.assemble import Token
+from gongkai.extraction.digitlike import as_digits
+from gongkai.extraction.result import CellStatus
 
 COST_DROP = 3.0  # per dropped cell
 COST_COLLAPSE = 2.0

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from extraction import template as T
-from extraction.digitlike import LOOKALIKE_PROB, as_digits, reads_lookalikes
-from extraction.document import Document, SourceKind
-from extraction.meta import MetaReading, read_meta
-from extraction.narrative import narrative_figures
-from extraction.result import CellStatus, NarrativeFigure, Provenance
-from extraction.textnorm import SLASH_TOKENS, nfkc, parse_number
-from models.base import LabelledDocument, Span
-from models.labels import Tag
+from gongkai.extraction import template as T
+from gongkai.extraction.digitlike import LOOKALIKE_PROB, as_digits, reads_lookalikes
+from gongkai.extraction.document import Document, SourceKind
+from gongkai.extraction.meta import MetaReading, read_meta
+from gongkai.extraction.narrative import narrative_figures
+from gongkai.extraction.result import CellStatus, NarrativeFigure, Provenance
+from gongkai.extraction.textnorm import SLASH_TOKENS, nfkc, parse_number
+from gongkai.models.base import LabelledDocument, Span
+from gongkai.models.labels import Tag
 
 
 # Digits OCR engines confuse, for OCR text that arrives without the recogniser's own alternatives.

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from extraction import fields as F
-from extraction.reconcile import Cell, Outcome
-from extraction.result import ViolationKind
+from gongkai.extraction import fields as F
+from gongkai.extraction.reconcile import Cell, Outcome
+from gongkai.extraction.result import ViolationKind
 
 DIGITAL_READING = 0.995
 # how far a row's alignment is trusted before the constraints speak: a row whose token count fit its

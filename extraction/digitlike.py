@@ -8,7 +8,7 @@ uncertain, so the 勾稽关系 can still overrule it.
 """
 from __future__ import annotations
 
-from extraction.document import DIGITAL_KINDS, Segment, SourceKind
+from gongkai.extraction.document import DIGITAL_KINDS, Segment, SourceKind
 
 _LOOKALIKES = {"O": "0", "o": "0", "〇": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "S": "5",
                "B": "8", "Z": "2", "z": "2"}

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from extraction.template import T2_COLUMN_LABELS
-from extraction.textnorm import core
+from gongkai.extraction.template import T2_COLUMN_LABELS
+from gongkai.extraction.textnorm import core
 
 __all__ = ["Template", "detect_template", "older_format_reason", "older_layout_reason"]
 

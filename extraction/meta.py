@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from extraction.document import Document, SourceKind
-from extraction.result import Region
-from extraction.textnorm import ORG_PHRASES, heal_phrases, nfkc
-from models.base import LabelledDocument
-from models.labels import Tag
+from gongkai.extraction.document import Document, SourceKind
+from gongkai.extraction.result import Region
+from gongkai.extraction.textnorm import ORG_PHRASES, heal_phrases, nfkc
+from gongkai.models.base import LabelledDocument
+from gongkai.models.labels import Tag
 
 __all__ = ["Evidence", "MetaReading", "read_meta", "canonical_agency", "plausible_agency", "resolve_region",
            "parse_title"]

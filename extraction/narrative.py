@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extraction import fields as F
-from extraction.result import NarrativeFigure, Provenance
-from extraction.textnorm import nfkc
-from models.base import LabelledDocument
-from models.labels import Tag
+from gongkai.extraction import fields as F
+from gongkai.extraction.result import NarrativeFigure, Provenance
+from gongkai.extraction.textnorm import nfkc
+from gongkai.models.base import LabelledDocument
+from gongkai.models.labels import Tag
 
 
 def _totals(group: str) -> tuple[str, ...]:

@@ -7,10 +7,10 @@ digit instead of reporting the agency's arithmetic as wrong.
 """
 from __future__ import annotations
 
-from extraction import template as T
-from extraction.textnorm import core, split_enumerator
-from models.base import LabelledDocument
-from models.labels import Tag
+from gongkai.extraction import template as T
+from gongkai.extraction.textnorm import core, split_enumerator
+from gongkai.models.base import LabelledDocument
+from gongkai.models.labels import Tag
 
 MIN_GARBLED = 2  # one odd label happens in real digital exports (seen once in five seeds)
 

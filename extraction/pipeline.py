@@ -5,17 +5,17 @@ import hashlib
 import time
 from pathlib import Path
 
-from extraction import template as T
-from extraction.assemble import Assembled, assemble
-from extraction.confidence import review_threshold, score
-from extraction.document import Document, SourceKind
-from extraction.formats import older_format_reason, older_layout_reason
-from extraction.ingest import IngestError, read_document
-from extraction.ocr_evidence import looks_ocred
-from extraction.reconcile import reconcile
-from extraction.review_policy import decide
-from extraction.result import CellStatus, ExtractionResult, FieldResult, Meta, Candidate, ViolationKind
-from models.base import Labeller
+from gongkai.extraction import template as T
+from gongkai.extraction.assemble import Assembled, assemble
+from gongkai.extraction.confidence import review_threshold, score
+from gongkai.extraction.document import Document, SourceKind
+from gongkai.extraction.formats import older_format_reason, older_layout_reason
+from gongkai.extraction.ingest import IngestError, read_document
+from gongkai.extraction.ocr_evidence import looks_ocred
+from gongkai.extraction.reconcile import reconcile
+from gongkai.extraction.review_policy import decide
+from gongkai.extraction.result import CellStatus, ExtractionResult, FieldResult, Meta, Candidate, ViolationKind
+from gongkai.models.base import Labeller
 
 CODE_VERSION = "0.1.0"
 
@@ -29,12 +29,12 @@ DEFAULT_LABELLER = "model"  # the token classifier fused with the rules (models/
 
 def get_labeller(name: str) -> Labeller:
     if name == "rules":
-        from models.rules import RuleLabeller
+        from gongkai.models.rules import RuleLabeller
 
         return RuleLabeller()
     if name == "model":
         try:
-            from models.token_classifier import ModelLabeller
+            from gongkai.models.token_classifier import ModelLabeller
         except ImportError as exc:  # pragma: no cover - until the model ships
             raise ExtractionError(f"the model labeller is not available: {exc}") from exc
         return ModelLabeller.load_default()

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 
 from scipy.optimize import linprog
 
-from extraction import template as T
-from extraction.align import Alignment, CellSource, alignments, fallback, unread
-from extraction.row_alignments import CONSTRAINTS, MAX_COUNT, row_alignments
-from extraction.assemble import Assembled, RowReading, Token
-from extraction.milp import Model
-from extraction.result import (
+from gongkai.extraction import template as T
+from gongkai.extraction.align import Alignment, CellSource, alignments, fallback, unread
+from gongkai.extraction.row_alignments import CONSTRAINTS, MAX_COUNT, row_alignments
+from gongkai.extraction.assemble import Assembled, RowReading, Token
+from gongkai.extraction.milp import Model
+from gongkai.extraction.result import (
     Candidate, CellStatus, Correction, FieldResult, MergedRow, NarrativeFigure, Violation, ViolationKind,
 )
 

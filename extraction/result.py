@@ -9,7 +9,7 @@ from enum import Enum
 
 from pydantic import BaseModel, Field
 
-from extraction.document import Box, SourceKind
+from gongkai.extraction.document import Box, SourceKind
 
 
 class CellStatus(str, Enum):

@@ -38,8 +38,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
-from extraction.confidence import merged_fields
-from extraction.result import ReviewReason
+from gongkai.extraction.confidence import merged_fields
+from gongkai.extraction.result import ReviewReason
 
 __all__ = ["CONFIDENT", "review_reasons", "decide", "org_suspect", "TABLE_PREFIXES"]
 

@@ -8,11 +8,11 @@ breaks ties toward zeros in the rare applicant columns.
 """
 from __future__ import annotations
 
-from extraction import fields as F
-from extraction import template as T
-from extraction.align import COST_SPLIT, Alignment, CellSource, alignments, fallback
-from extraction.assemble import RowReading
-from extraction.result import CellStatus
+from gongkai.extraction import fields as F
+from gongkai.extraction import template as T
+from gongkai.extraction.align import COST_SPLIT, Alignment, CellSource, alignments, fallback
+from gongkai.extraction.assemble import RowReading
+from gongkai.extraction.result import CellStatus
 
 __all__ = ["row_alignments", "MAX_COUNT", "CONSTRAINTS"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from extraction import fields as F
+from gongkai.extraction import fields as F
 
 SECTION_TITLES = {
     1: "总体情况",

@@ -10,8 +10,8 @@ from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
-from extraction.document import Document
-from models.labels import Tag
+from gongkai.extraction.document import Document
+from gongkai.models.labels import Tag
 
 
 class Span(BaseModel):

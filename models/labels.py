@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from extraction import template as T
+from gongkai.extraction import template as T
 
 
 class Tag(str, Enum):

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from extraction.document import Document
-from extraction.result import CellStatus
-from extraction.textnorm import nfkc
-from models.base import LabelledDocument, Span
-from models.labels import KEYED_TAGS, Tag, label_name, parse_label
+from gongkai.extraction.document import Document
+from gongkai.extraction.result import CellStatus
+from gongkai.extraction.textnorm import nfkc
+from gongkai.models.base import LabelledDocument, Span
+from gongkai.models.labels import KEYED_TAGS, Tag, label_name, parse_label
 
 __all__ = ["SPECIALS", "Linearised", "linearise", "char_key", "ModelLabeller", "WEIGHTS_DIR", "decode_spans", "misfit",
            "rules_settle", "windows"]
@@ -357,7 +357,7 @@ class ModelLabeller:
     def load_default(cls) -> "ModelLabeller":
         """The served model — a promoted retrained one, else the shipped `models/weights/` (see
         `models.promoted`) — loaded once per process and again when another is promoted."""
-        from models.promoted import current_weights_dir
+        from gongkai.models.promoted import current_weights_dir
 
         folder = current_weights_dir()
         if cls._default is None or cls._default_dir != folder:
@@ -424,7 +424,7 @@ class ModelLabeller:
         three steps can take anything from the network, so it is not run at all."""
         if self.mode == "pure":
             return self.label_pure(document)
-        from models.rules import RuleLabeller
+        from gongkai.models.rules import RuleLabeller
 
         rules = RuleLabeller().label(document)
         if rules_settle(rules):
@@ -466,7 +466,7 @@ def fuse_rows(rules: LabelledDocument, model: LabelledDocument) -> LabelledDocum
     whatever the rules put over the same characters; a swap is kept only if the labelling then fits
     the template better (`misfit`), or has more rows with exactly their cells and no worse a
     structure, so a network row never costs a rule row."""
-    from extraction.assemble import assemble
+    from gongkai.extraction.assemble import assemble
 
     def read(labelled: LabelledDocument):
         asm = assemble(labelled)
@@ -511,7 +511,7 @@ def rules_settle(rules: LabelledDocument) -> bool:
     found every template row (so `fuse_rows` has no lost row to take — a merged group is
     skipped once any of its sub-rows is there), their structure misfit is 0 (so the network's
     labelling cannot fit better), and they found ORG and YEAR spans (nothing to borrow)."""
-    from extraction.assemble import assemble
+    from gongkai.extraction.assemble import assemble
 
     if not any(s.tag is Tag.ORG for s in rules.spans) or not any(s.tag is Tag.YEAR for s in rules.spans):
         return False
@@ -527,7 +527,7 @@ def misfit(labelled: LabelledDocument, split: bool = False):
     """How badly a labelling's tables fit the template (0 = a perfect fit): structure (rows
     missing, values outside any row, metadata missing) and cell counts (too many or too few
     values in a row). `split` returns the two apart."""
-    from extraction.assemble import assemble
+    from gongkai.extraction.assemble import assemble
 
     try:
         struct, count = _template_fit(assemble(labelled))
@@ -538,7 +538,7 @@ def misfit(labelled: LabelledDocument, split: bool = False):
 
 def _template_fit(asm) -> tuple[int, int]:
     """`misfit` of an assembled labelling: (structure, cell counts)."""
-    from extraction import template as T
+    from gongkai.extraction import template as T
 
     expected = {("t2", k) for k in T.T2_ROW_FIELDS} | {("t3", r.key) for r in T.T3_ROW_TEMPLATES} | {("t4", "t4")}
     seen = set()

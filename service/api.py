@@ -26,17 +26,17 @@ from starlette.routing import Match
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from extraction.pipeline import ExtractionError
-from extraction.result import ExtractionResult
-from service import exports
-from service.config import Settings
-from service.intake import Rejected, check_upload
-from service.jobs import JobFailure, crossyear_of, isolated_extract, result_of
-from service.logs import setup_logging
-from service.metrics import Counters, render
-from service.schemas import Health, JobPage, JobRef, JobView, Problem, Progress, Rejection, SubmitResponse
-from service.store import BlobStore, Database, Job
-from service.workers import make_dispatcher
+from gongkai.extraction.pipeline import ExtractionError
+from gongkai.extraction.result import ExtractionResult
+from gongkai.service import exports
+from gongkai.service.config import Settings
+from gongkai.service.intake import Rejected, check_upload
+from gongkai.service.jobs import JobFailure, crossyear_of, isolated_extract, result_of
+from gongkai.service.logs import setup_logging
+from gongkai.service.metrics import Counters, render
+from gongkai.service.schemas import Health, JobPage, JobRef, JobView, Problem, Progress, Rejection, SubmitResponse
+from gongkai.service.store import BlobStore, Database, Job
+from gongkai.service.workers import make_dispatcher
 
 __all__ = ["create_app", "serve", "job_view"]
 log = logging.getLogger("gongkai.api")
@@ -343,7 +343,7 @@ def create_app(settings: Settings | None = None, start_workers: bool = True) -> 
         """Prometheus text format: jobs by status, durations, pages, errors, HTTP requests."""
         return PlainTextResponse(render(db, counters), media_type="text/plain; version=0.0.4")
 
-    from service.review import mount_review  # noqa: PLC0415
+    from gongkai.service.review import mount_review  # noqa: PLC0415
     mount_review(app, auth)
     # outermost: a request for a host name we do not serve (DNS rebinding) gets 400 before anything runs
     if "*" not in settings.host_names:
@@ -398,6 +398,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000, settings: Settings | None =
                 access_log=False, timeout_graceful_shutdown=10)
 
 
-if __name__ == "__main__":  # python -m service.api [host] [port]
+if __name__ == "__main__":  # python -m gongkai.service.api [host] [port]
     import sys
     serve(sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1", int(sys.argv[2]) if len(sys.argv) > 2 else 8000)

@@ -15,9 +15,9 @@ from functools import lru_cache
 
 from celery import Celery
 
-from service.config import Settings
-from service.jobs import run_job
-from service.store import Database
+from gongkai.service.config import Settings
+from gongkai.service.jobs import run_job
+from gongkai.service.store import Database
 
 __all__ = ["make_celery", "run_worker"]
 
@@ -54,13 +54,13 @@ def run_worker(settings: Settings, extra_args: list[str] | None = None) -> None:
     if not settings.broker_url:
         raise SystemExit("gongkai worker needs GONGKAI_BROKER_URL (e.g. redis://localhost:6379/0)")
     os.environ.update(settings.to_env())
-    from service.logs import setup_logging  # noqa: PLC0415
+    from gongkai.service.logs import setup_logging  # noqa: PLC0415
     setup_logging(settings.log_level)
     db = _db(settings.db_url)
     app = make_celery(settings)
     for job_id in db.next_queued(limit=10_000):  # work queued while no worker was up, or lost by the broker
         app.send_task("gongkai.run_job", args=[job_id])
-    from service.workers import Sweeper  # noqa: PLC0415
+    from gongkai.service.workers import Sweeper  # noqa: PLC0415
     Sweeper(settings, db, lambda job_id: app.send_task("gongkai.run_job", args=[job_id])).start()
     app.worker_main(["worker", "--pool=threads", f"--concurrency={max(1, settings.workers)}",
                      f"--loglevel={settings.log_level}", "-Q", "gongkai", *(extra_args or [])])

@@ -21,7 +21,7 @@ def _version(value: bool) -> None:
     if value:
         from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
 
-        from extraction.pipeline import CODE_VERSION  # noqa: PLC0415
+        from gongkai.extraction.pipeline import CODE_VERSION  # noqa: PLC0415
         try:
             typer.echo(f"gongkai {version('gongkai')} (pipeline {CODE_VERSION})")
         except PackageNotFoundError:
@@ -56,10 +56,10 @@ def extract(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress on stderr"),
 ) -> None:
     """Extract one report (or a folder of reports into one dataset table)."""
-    from extraction.document import SourceKind
-    from extraction.pipeline import ExtractionError
-    from extraction.pipeline import extract as run
-    from extraction.progress import on_page
+    from gongkai.extraction.document import SourceKind
+    from gongkai.extraction.pipeline import ExtractionError
+    from gongkai.extraction.pipeline import extract as run
+    from gongkai.extraction.progress import on_page
 
     if source.is_dir():
         if out is None:
@@ -69,7 +69,7 @@ def extract(
         ignored = [o for o, given in (("--json", as_json), ("--csv", as_csv), ("--ocr-text", ocr_text)) if given]
         if ignored:
             _warn(f"{', '.join(ignored)} ignored for a folder (it is written to --out as one dataset)")
-        from service.exports import extract_folder
+        from gongkai.service.exports import extract_folder
 
         summary = extract_folder(source, out, jobs=jobs, labeller=labeller, progress=not quiet)
         typer.echo(f"{summary['done']} extracted, {summary['failed']} failed -> {summary['out']}", err=True)
@@ -88,7 +88,7 @@ def extract(
     except ExtractionError as exc:
         _fail(str(exc), 1)
     if as_csv:
-        from service.exports import write_result
+        from gongkai.service.exports import write_result
 
         sys.stdout.buffer.write(write_result(result, "csv", bom=False))
         sys.stdout.flush()
@@ -99,7 +99,7 @@ def extract(
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the extraction result."""
-    from extraction.result import ExtractionResult
+    from gongkai.extraction.result import ExtractionResult
 
     typer.echo(json.dumps(ExtractionResult.model_json_schema(), ensure_ascii=False, indent=1))
 
@@ -107,8 +107,8 @@ def schema() -> None:
 @app.command()
 def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000)) -> None:
     """Start the HTTP service (SQLite + in-process workers unless configured otherwise)."""
-    from service.api import serve as run_server
-    from service.config import Settings
+    from gongkai.service.api import serve as run_server
+    from gongkai.service.config import Settings
 
     run_server(host, port, Settings.from_env())
 
@@ -116,23 +116,23 @@ def serve(host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000))
 @app.command()
 def worker() -> None:
     """Run a Celery worker (needs GONGKAI_BROKER_URL)."""
-    from service.celery_app import run_worker
-    from service.config import Settings
+    from gongkai.service.celery_app import run_worker
+    from gongkai.service.config import Settings
 
     run_worker(Settings.from_env())
 
 
 def main() -> None:
     try:
-        from training.synth.cli import register as register_synth
+        from gongkai.training.synth.cli import register as register_synth
 
         register_synth(app)
     except ImportError:
         pass
-    from training.model.cli import register as register_train  # imports torch only when a command runs
+    from gongkai.training.model.cli import register as register_train  # imports torch only when a command runs
 
     register_train(app)
-    from eval.cli import register as register_eval
+    from gongkai.eval.cli import register as register_eval
 
     register_eval(app)
     app()

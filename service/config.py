@@ -7,8 +7,8 @@ from pathlib import Path
 from platformdirs import user_data_dir
 from pydantic import BaseModel, Field
 
-from extraction.ingest.limits import DEFAULT_LIMITS as _L
-from extraction.ingest.limits import Limits
+from gongkai.extraction.ingest.limits import DEFAULT_LIMITS as _L
+from gongkai.extraction.ingest.limits import Limits
 
 __all__ = ["Settings", "ENV_TABLE"]
 
@@ -41,7 +41,7 @@ ENV_TABLE = [
     ("GONGKAI_MAX_ATTEMPTS", "max_attempts", "3", "times a job is started before it fails (a worker died under it)"),
     ("GONGKAI_LEASE_S", "lease_s", "30",
      "a running job's lease, renewed by its worker's heartbeat; past it the sweeper re-queues the job"),
-    ("GONGKAI_EXTRACTOR", "extractor", "extraction.pipeline:extract",
+    ("GONGKAI_EXTRACTOR", "extractor", "gongkai.extraction.pipeline:extract",
      "the extract function (`module:function`); tests swap in a fake"),
     ("GONGKAI_LOG_LEVEL", "log_level", "INFO", "structured (JSON lines) log level"),
 ]
@@ -69,7 +69,7 @@ class Settings(BaseModel):
     sync_concurrency: int = Field(2, ge=1)
     max_attempts: int = Field(3, ge=1)
     lease_s: float = Field(30, gt=0)
-    extractor: str = "extraction.pipeline:extract"
+    extractor: str = "gongkai.extraction.pipeline:extract"
     log_level: str = "INFO"
 
     @classmethod

@@ -16,8 +16,8 @@ from typing import Literal
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from extraction.fields import T3_COLUMNS
-from service.store import Database, Job, JobStatus
+from gongkai.extraction.fields import T3_COLUMNS
+from gongkai.service.store import Database, Job, JobStatus
 
 __all__ = ["Finding", "compare", "refresh", "refresh_in", "LOCK", "agency_key"]
 

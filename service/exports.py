@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from extraction.fields import ALL_FIELDS
-from extraction.pipeline import ExtractionError
-from extraction.result import ExtractionResult
-from service.config import Settings
-from service.layout import field_label
+from gongkai.extraction.fields import ALL_FIELDS
+from gongkai.extraction.pipeline import ExtractionError
+from gongkai.extraction.result import ExtractionResult
+from gongkai.service.config import Settings
+from gongkai.service.layout import field_label
 
 __all__ = ["RESULT_HEADER", "result_rows", "write_result", "dataset_header", "dataset_row", "write_dataset",
            "to_csv", "to_xlsx", "extract_folder", "FOLDER_SUFFIXES", "neutralise"]
@@ -145,9 +145,9 @@ def extract_folder(folder: str | Path, out: str | Path, jobs: int | None = None,
     Failed files are rows with status 'failed' and a reason. Consecutive years of one organisation are
     cross-checked (carried_over(N) = carried_forward(N−1)). Returns {"done": n, "failed": n, "out": path}."""
     from rich.progress import Progress  # noqa: PLC0415
-    from service.crossyear import agency_key, compare  # noqa: PLC0415
-    from service.intake import Rejected, check_upload  # noqa: PLC0415
-    from service.jobs import JobFailure, isolated_extract  # noqa: PLC0415
+    from gongkai.service.crossyear import agency_key, compare  # noqa: PLC0415
+    from gongkai.service.intake import Rejected, check_upload  # noqa: PLC0415
+    from gongkai.service.jobs import JobFailure, isolated_extract  # noqa: PLC0415
 
     settings = settings or Settings.from_env()
     if labeller is not None:

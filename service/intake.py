@@ -11,9 +11,9 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 
-from extraction.ingest import sniff_kind
-from extraction.ingest.decode import DecodeError, decode_text
-from service.config import Settings
+from gongkai.extraction.ingest import sniff_kind
+from gongkai.extraction.ingest.decode import DecodeError, decode_text
+from gongkai.service.config import Settings
 
 __all__ = ["Rejected", "Intake", "sniff", "safe_filename", "check_upload", "KIND_EXT", "PDFIUM_LOCK"]
 

@@ -24,12 +24,12 @@ import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 
-from extraction import progress
-from extraction.ingest import limits as engine_limits
-from extraction.pipeline import ExtractionError
-from extraction.result import ExtractionResult
-from service.config import Settings
-from service.store import BlobStore, Database, Job, JobStatus, utcnow
+from gongkai.extraction import progress
+from gongkai.extraction.ingest import limits as engine_limits
+from gongkai.extraction.pipeline import ExtractionError
+from gongkai.extraction.result import ExtractionResult
+from gongkai.service.config import Settings
+from gongkai.service.store import BlobStore, Database, Job, JobStatus, utcnow
 
 __all__ = ["JobFailure", "isolated_extract", "run_job"]
 log = logging.getLogger("gongkai.jobs")
@@ -88,9 +88,9 @@ def _child(conn: Connection, lifeline: Connection, extractor: str, data: bytes, 
 def _context(extractor: str) -> mp.context.BaseContext:
     if extractor not in _CTX:
         ctx = mp.get_context("forkserver")
-        # everything a child would otherwise import again: when the server runs as `python -m service.api`
+        # everything a child would otherwise import again: when the server runs as `python -m gongkai.service.api`
         # each child re-runs the main module, so its imports (FastAPI…) must already be in the fork server
-        ctx.set_forkserver_preload(["__main__", "service.api", "service.jobs", extractor.partition(":")[0]])
+        ctx.set_forkserver_preload(["__main__", "gongkai.service.api", "gongkai.service.jobs", extractor.partition(":")[0]])
         _CTX[extractor] = ctx
     return _CTX[extractor]
 
@@ -209,7 +209,7 @@ class _Lease:
 
 def _finish(db: Database, job_id: str, attempt: int, t0: float, result: ExtractionResult | None = None,
             reason: str | None = None) -> str | None:
-    from service import crossyear  # noqa: PLC0415 - avoids an import cycle
+    from gongkai.service import crossyear  # noqa: PLC0415 - avoids an import cycle
 
     duration = time.monotonic() - t0
     with crossyear.LOCK, db.session() as s:

@@ -1,7 +1,7 @@
 """Human labels of the canonical fields and the three tables as the standard format prints them."""
 from __future__ import annotations
 
-from extraction.fields import ALL_FIELDS, T2_FIELDS, T3_COLUMNS, T3_ROWS, T4_GROUPS, T4_OUTCOMES
+from gongkai.extraction.fields import ALL_FIELDS, T2_FIELDS, T3_COLUMNS, T3_ROWS, T4_GROUPS, T4_OUTCOMES
 
 __all__ = ["field_label", "TABLE2", "TABLE3_ROWS", "TABLE3_COLUMNS", "TABLE4_GROUPS", "TABLE4_OUTCOMES"]
 

@@ -7,7 +7,7 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from service.store import Database, Job, JobStatus
+from gongkai.service.store import Database, Job, JobStatus
 
 __all__ = ["Counters", "render"]
 BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)

@@ -7,11 +7,11 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema, field_validator
 
-from extraction.fields import ALL_FIELDS
-from extraction.template import DECIMAL_FIELDS
+from gongkai.extraction.fields import ALL_FIELDS
+from gongkai.extraction.template import DECIMAL_FIELDS
 
-from extraction.result import ExtractionResult
-from service.crossyear import Finding
+from gongkai.extraction.result import ExtractionResult
+from gongkai.service.crossyear import Finding
 
 __all__ = ["Problem", "JobRef", "Rejection", "SubmitResponse", "Progress", "JobView", "JobPage", "ReviewRequest",
            "ReviewResponse", "Health"]

@@ -11,9 +11,9 @@ import logging
 import threading
 from collections.abc import Callable
 
-from service.config import Settings
-from service.jobs import run_job
-from service.store import Database
+from gongkai.service.config import Settings
+from gongkai.service.jobs import run_job
+from gongkai.service.store import Database
 
 __all__ = ["Dispatcher", "InProcessPool", "CeleryDispatcher", "Sweeper", "make_dispatcher"]
 log = logging.getLogger("gongkai.workers")
@@ -111,7 +111,7 @@ class CeleryDispatcher(Dispatcher):
     sweeps too, so a job whose worker died is sent again even while no other worker sweeps."""
 
     def __init__(self, settings: Settings, db: Database):
-        from service.celery_app import make_celery  # noqa: PLC0415 - celery only when configured
+        from gongkai.service.celery_app import make_celery  # noqa: PLC0415 - celery only when configured
         self.settings, self.db = settings, db
         self.app = make_celery(settings)
         self.sweeper = Sweeper(settings, db, self.submit)

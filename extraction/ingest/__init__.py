@@ -5,8 +5,8 @@ by it, so both always agree on what a file is.
 """
 from __future__ import annotations
 
-from extraction.document import Document, SourceKind
-from extraction.ingest.decode import DecodeError, decode_text
+from gongkai.extraction.document import Document, SourceKind
+from gongkai.extraction.ingest.decode import DecodeError, decode_text
 
 
 class IngestError(ValueError):
@@ -57,7 +57,7 @@ def sniff(data: bytes, name: str = "") -> str:
 
 
 def read_document(data: bytes, name: str = "", *, source_kind: SourceKind | None = None) -> Document:
-    from extraction.ingest.limits import current_limits
+    from gongkai.extraction.ingest.limits import current_limits
 
     if not data or not data.strip():
         raise IngestError("the file is empty")
@@ -67,19 +67,19 @@ def read_document(data: bytes, name: str = "", *, source_kind: SourceKind | None
     kind = sniff(data, name)
     try:
         if kind == "pdf":
-            from extraction.ingest.pdf import read_pdf
+            from gongkai.extraction.ingest.pdf import read_pdf
 
             doc = read_pdf(data, name)
         elif kind == "image":
-            from extraction.ingest.image import read_images
+            from gongkai.extraction.ingest.image import read_images
 
             doc = read_images(data, name)
         elif kind == "html":
-            from extraction.ingest.html import read_html
+            from gongkai.extraction.ingest.html import read_html
 
             doc = read_html(data, name)
         else:
-            from extraction.ingest.text import read_text
+            from gongkai.extraction.ingest.text import read_text
 
             text = decode_text(data)
             limits.check_text(len(text))  # before parsing: the parsers and labellers cost per character

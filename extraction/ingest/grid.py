@@ -6,7 +6,7 @@ A table is a connected set of horizontal and vertical rules; its grid is the cro
 distinct rule positions, and two neighbouring grid units belong to one (merged) cell when the rule
 between them is missing.
 
-Measured against img2table 2.0.0 (issue 4; `python -m eval.grid_compare`, eval/README.md): on 30
+Measured against img2table 2.0.0 (issue 4; `python -m gongkai.eval.grid_compare`, eval/README.md): on 30
 scanned bench pages (40 tables, 100–300 dpi, deskewed and rectified alike) this code found every
 table and recovered 77.5 % of the grids exactly (90 % with the right shape) in 0.08 s a page;
 img2table missed 15 % of the tables and got 75 % exact in 0.5 s a page, so it stays, with no extra

@@ -16,7 +16,7 @@ import lxml.html
 from charset_normalizer import from_bytes
 from lxml import etree
 
-from extraction.document import Document, Segment, SourceKind
+from gongkai.extraction.document import Document, Segment, SourceKind
 
 
 class HtmlReadError(ValueError):

@@ -4,9 +4,9 @@ from __future__ import annotations
 import io
 import warnings
 
-from extraction.document import Document, Segment, SourceKind
-from extraction.ingest.layout import TableStitcher
-from extraction.ingest.limits import (
+from gongkai.extraction.document import Document, Segment, SourceKind
+from gongkai.extraction.ingest.layout import TableStitcher
+from gongkai.extraction.ingest.limits import (
     Deadline, ImageTooLargeError, current_limits, Limits, TooManyPagesError, UnreadableImageError,
 )
 
@@ -19,8 +19,8 @@ def read_images(data: bytes, name: str = "", *, ocr=None, limits: Limits | None 
     import numpy as np
     from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
-    from extraction.ingest.raster import ocr_page
-    from extraction.progress import page_read
+    from gongkai.extraction.ingest.raster import ocr_page
+    from gongkai.extraction.progress import page_read
 
     limits = limits or current_limits()
 
@@ -37,7 +37,7 @@ def read_images(data: bytes, name: str = "", *, ocr=None, limits: Limits | None 
     if n > limits.max_pages:
         raise TooManyPagesError(f"the image has {n} pages; at most {limits.max_pages} are accepted")
     if ocr is None:
-        from models.ocr import RapidOcrEngine
+        from gongkai.models.ocr import RapidOcrEngine
 
         ocr = RapidOcrEngine.default()
     segments: list[Segment] = []

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from statistics import median
 
-from extraction.document import Box, Segment
-from extraction.ingest.grid import Cell, Table
+from gongkai.extraction.document import Box, Segment
+from gongkai.extraction.ingest.grid import Cell, Table
 
 __all__ = ["Glyph", "PageLayout", "TableRef", "layout_page"]
 

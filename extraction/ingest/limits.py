@@ -18,7 +18,7 @@ __all__ = [
 ]
 
 
-from extraction.ingest import IngestError  # noqa: E402  (the package's one base class)
+from gongkai.extraction.ingest import IngestError  # noqa: E402  (the package's one base class)
 
 
 class NotAPdfError(IngestError):

@@ -11,11 +11,11 @@ from __future__ import annotations
 import io
 import logging
 
-from extraction.document import Document, Segment, SourceKind
-from extraction.ingest.grid import HSeg, Table, VSeg, build_tables
-from extraction.progress import page_read
-from extraction.ingest.layout import Glyph, TableStitcher, _visual_lines, layout_page, pieces_to_segments
-from extraction.ingest.limits import (
+from gongkai.extraction.document import Document, Segment, SourceKind
+from gongkai.extraction.ingest.grid import HSeg, Table, VSeg, build_tables
+from gongkai.extraction.progress import page_read
+from gongkai.extraction.ingest.layout import Glyph, TableStitcher, _visual_lines, layout_page, pieces_to_segments
+from gongkai.extraction.ingest.limits import (
     CorruptPdfError, Deadline, current_limits, EncryptedPdfError, ImageTooLargeError, Limits, NotAPdfError,
     TooManyPagesError,
 )
@@ -164,11 +164,11 @@ def read_pdf(data: bytes, name: str = "", *, ocr=None, limits: Limits | None = N
                 continue
             scanned = True
             if ocr is None:
-                from models.ocr import RapidOcrEngine
+                from gongkai.models.ocr import RapidOcrEngine
 
                 ocr = RapidOcrEngine.default()
             gray = _render(doc, i, limits)
-            from extraction.ingest.raster import ocr_page
+            from gongkai.extraction.ingest.raster import ocr_page
 
             segments.extend(ocr_page(gray, page_no, ocr, stitcher=stitcher,
                                      deadline=Deadline(limits.page_timeout_s, page_no)))

@@ -21,7 +21,7 @@ MIN_EDGE_INK = 0.9     # each side of the frame runs along a rule for this share
 def _rule_mask(gray: np.ndarray) -> np.ndarray:
     import cv2
 
-    from extraction.ingest.grid import line_masks
+    from gongkai.extraction.ingest.grid import line_masks
 
     k = max(15, int(min(gray.shape) * 0.03))
     hmask, vmask = line_masks(gray, k, k)

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 
-from extraction import template as T
-from extraction.document import Document, Segment, SourceKind
-from extraction.ingest.decode import decode_text
-from extraction.textnorm import SLASH_TOKENS, nfkc, parse_number
+from gongkai.extraction import template as T
+from gongkai.extraction.document import Document, Segment, SourceKind
+from gongkai.extraction.ingest.decode import decode_text
+from gongkai.extraction.textnorm import SLASH_TOKENS, nfkc, parse_number
 
 _CELL_SPLIT = re.compile(r"\t|\|| {2,}|\u3000{1,}")
 _INLINE_MARKUP = re.compile(r"<br\s*/?>|\*\*|__", re.IGNORECASE)
@@ -201,7 +201,7 @@ def read_text(data: bytes | str, name: str = "", *, source_kind: SourceKind = So
             j = i
             while j < len(lines) - 1 and not _HTML_TABLE_CLOSE.search(lines[j][0]):
                 j += 1
-            from extraction.ingest.html import read_html_fragment
+            from gongkai.extraction.ingest.html import read_html_fragment
 
             segs, line_no, tables = read_html_fragment("\n".join(ln for ln, _ in lines[i:j + 1]), line_no, tables)
             segments += segs

@@ -12,15 +12,15 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
-from extraction.result import ExtractionResult
-from service import crossyear
-from service.jobs import crossyear_of, result_of
-from service.layout import TABLE2, TABLE3_COLUMNS, TABLE3_ROWS, TABLE4_GROUPS, TABLE4_OUTCOMES, field_label
-from extraction.review_policy import decide
-from service.review.crops import IMAGE_KINDS, LINE_KINDS, cell_crop, source_line
-from service.review.labelled import UnknownField, apply_edits, write_labelled
-from service.schemas import Problem, ReviewRequest, ReviewResponse
-from service.store import Job
+from gongkai.extraction.result import ExtractionResult
+from gongkai.service import crossyear
+from gongkai.service.jobs import crossyear_of, result_of
+from gongkai.service.layout import TABLE2, TABLE3_COLUMNS, TABLE3_ROWS, TABLE4_GROUPS, TABLE4_OUTCOMES, field_label
+from gongkai.extraction.review_policy import decide
+from gongkai.service.review.crops import IMAGE_KINDS, LINE_KINDS, cell_crop, source_line
+from gongkai.service.review.labelled import UnknownField, apply_edits, write_labelled
+from gongkai.service.schemas import Problem, ReviewRequest, ReviewResponse
+from gongkai.service.store import Job
 
 __all__ = ["mount_review"]
 HERE = Path(__file__).parent
@@ -91,7 +91,7 @@ def mount_review(app: FastAPI, auth: list) -> None:
     def save_review(job_id: str, body: ReviewRequest):
         """Save a reviewer's corrections: the job's result gets them (human_verified) and the report is
         stored as a labelled example under `$GONGKAI_DATA_DIR/labelled/<job-id>/`."""
-        from service.api import job_view  # noqa: PLC0415
+        from gongkai.service.api import job_view  # noqa: PLC0415
         with db.session() as s:
             job = s.get(Job, job_id)
             if job is None:
@@ -103,7 +103,7 @@ def mount_review(app: FastAPI, auth: list) -> None:
             except UnknownField as exc:
                 raise HTTPException(422, str(exc)) from None
             if body.org is not None:  # the reviewer's spelling: canonical name and region follow it
-                from extraction.meta import canonical_agency  # noqa: PLC0415
+                from gongkai.extraction.meta import canonical_agency  # noqa: PLC0415
                 agency = canonical_agency(body.org)
                 result.meta.org, result.meta.org_canonical, result.meta.region = (
                     body.org, agency.canonical, agency.region)
@@ -142,7 +142,7 @@ def mount_review(app: FastAPI, auth: list) -> None:
         job, cell = cell_of(job_id, field_id)
         if cell.provenance is None or cell.provenance.box is None:
             raise HTTPException(404, "no page region for this cell")
-        from service.intake import PDFIUM_LOCK  # noqa: PLC0415 - pdfium is not thread-safe
+        from gongkai.service.intake import PDFIUM_LOCK  # noqa: PLC0415 - pdfium is not thread-safe
         with PDFIUM_LOCK:
             png = cell_crop(app.state.blobs.get(job.sha256), job.kind, cell.provenance)
         if png is None:

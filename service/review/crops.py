@@ -17,8 +17,8 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from extraction.document import Box
-from extraction.result import Provenance
+from gongkai.extraction.document import Box
+from gongkai.extraction.result import Provenance
 
 __all__ = ["page_image", "cell_crop", "source_line", "SourceLine", "IMAGE_KINDS", "LINE_KINDS", "PDF_SCALE"]
 
@@ -39,7 +39,7 @@ def page_image(data: bytes, kind: str, page: int) -> PageImage | None:
     None for kinds without pages (text, HTML) or a page that does not exist."""
     from PIL import Image, ImageOps  # noqa: PLC0415
 
-    from extraction.ingest.raster import straighten  # noqa: PLC0415
+    from gongkai.extraction.ingest.raster import straighten  # noqa: PLC0415
     if kind in IMAGE_KINDS:
         import numpy as np  # noqa: PLC0415
         im = Image.open(io.BytesIO(data))
@@ -51,8 +51,8 @@ def page_image(data: bytes, kind: str, page: int) -> PageImage | None:
         return PageImage(Image.fromarray(straighten(np.array(frame.convert("L")))), 1.0)
     if kind != "pdf":
         return None
-    from extraction.ingest.limits import Limits  # noqa: PLC0415
-    from extraction.ingest.pdf import open_pdf, page_has_text_layer, render_page  # noqa: PLC0415
+    from gongkai.extraction.ingest.limits import Limits  # noqa: PLC0415
+    from gongkai.extraction.ingest.pdf import open_pdf, page_has_text_layer, render_page  # noqa: PLC0415
     doc, plumber = open_pdf(data)
     try:
         if not 1 <= page <= len(doc):
@@ -88,8 +88,8 @@ def _pdf_region(data: bytes, page: int, box: Box) -> bytes | None:
     200 MP. A region past the pixel limit is refused; None when the page is a scan (see page_image)."""
     from fastapi import HTTPException  # noqa: PLC0415
 
-    from extraction.ingest.limits import current_limits  # noqa: PLC0415
-    from extraction.ingest.pdf import open_pdf, page_has_text_layer  # noqa: PLC0415
+    from gongkai.extraction.ingest.limits import current_limits  # noqa: PLC0415
+    from gongkai.extraction.ingest.pdf import open_pdf, page_has_text_layer  # noqa: PLC0415
     doc, plumber = open_pdf(data)
     try:
         if not 1 <= page <= len(doc) or not page_has_text_layer(plumber.pages[page - 1]):
@@ -130,7 +130,7 @@ def source_line(data: bytes, filename: str, provenance: Provenance | None) -> So
     """The line of a text or HTML source a cell was read from (None without provenance)."""
     if provenance is None or provenance.line is None:
         return None
-    from extraction.ingest import read_document  # noqa: PLC0415
+    from gongkai.extraction.ingest import read_document  # noqa: PLC0415
     doc = read_document(data, filename)
     segs = [s for s in doc.segments if s.line == provenance.line
             and (provenance.page is None or s.page == provenance.page)]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from extraction.fields import ALL_FIELDS, CONSTRAINTS
-from extraction.review_policy import decide
-from extraction.result import CellStatus, ExtractionResult, FieldResult, Violation, ViolationKind
+from gongkai.extraction.fields import ALL_FIELDS, CONSTRAINTS
+from gongkai.extraction.review_policy import decide
+from gongkai.extraction.result import CellStatus, ExtractionResult, FieldResult, Violation, ViolationKind
 
 __all__ = ["apply_edits", "recheck", "write_labelled", "UnknownField"]
 

@@ -9,8 +9,8 @@ from tests.conftest import SEEDS, need_shared
 def seed_result():
     """A real ExtractionResult of the first seed with its gold."""
     need_shared()
-    from eval.datasets import folder_samples
-    from extraction.pipeline import extract
+    from gongkai.eval.datasets import folder_samples
+    from gongkai.extraction.pipeline import extract
 
     sample = folder_samples(SEEDS)[0]
     return extract(sample.source), sample.gold

@@ -1,8 +1,8 @@
 """Hand-made gold and results for the metric tests."""
 from __future__ import annotations
 
-from eval.datasets import Gold
-from eval.runner import SlimCorrection, SlimField, SlimMeta, SlimResult, SlimViolation
+from gongkai.eval.datasets import Gold
+from gongkai.eval.runner import SlimCorrection, SlimField, SlimMeta, SlimResult, SlimViolation
 
 
 def gold(fields, missing=(), source_errors=(), org="某区人民政府", year=2023) -> Gold:

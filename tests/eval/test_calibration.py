@@ -6,13 +6,13 @@ import json
 import numpy as np
 import pytest
 
-from eval import metrics as M
-from extraction import confidence as C
+from gongkai.eval import metrics as M
+from gongkai.extraction import confidence as C
 
 
 def test_isotonic_fit_is_monotone_and_matches_bin_accuracy():
     pytest.importorskip("sklearn")
-    from eval.calibrate import fit_isotonic
+    from gongkai.eval.calibrate import fit_isotonic
 
     rng = np.random.default_rng(0)
     x = rng.choice([0.3, 0.9, 0.999], size=3000)
@@ -57,7 +57,7 @@ def test_shipped_calibrator_is_plain_breakpoints():
 
 
 def test_choose_threshold_keeps_residual_error_under_target():
-    from eval.calibrate import choose_threshold
+    from gongkai.eval.calibrate import choose_threshold
     from tests.eval.fakes import gold, result
 
     g = gold({"t2.a": 1})

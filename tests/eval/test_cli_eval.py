@@ -6,7 +6,7 @@ import shutil
 
 from typer.testing import CliRunner
 
-from eval.cli import app
+from gongkai.eval.cli import app
 from tests.conftest import SEEDS, need_shared
 
 

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from eval.datasets import folder_samples, load_gold, resolve
+from gongkai.eval.datasets import folder_samples, load_gold, resolve
 from tests.conftest import REAL, SEEDS, need_shared
 
 
@@ -40,7 +40,7 @@ def test_a_synthetic_split_is_generated_on_demand(tmp_path):
 
 
 def test_real_family_comes_from_suffix_and_meta_layout_not_the_name(tmp_path):
-    from eval.datasets import real_family
+    from gongkai.eval.datasets import real_family
 
     assert real_family(tmp_path / "x_2024.pdf", "x_2024") == "pdf"
     assert real_family(tmp_path / "x_2024.html", "x_2024", "one cell per line, runs collapsed") == "html"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from eval import metrics as M
+from gongkai.eval import metrics as M
 from tests.eval.fakes import gold, result
 
 
@@ -115,7 +115,7 @@ def test_metrics_read_real_extraction_results_too(seed_result):
 
 
 def test_trust_scores_count_silent_errors_confident_wrong_cells_and_meta():
-    from eval.metrics import trust_scores
+    from gongkai.eval.metrics import trust_scores
 
     g = gold({"a": 1, "b": 2})
     pairs = [
@@ -137,9 +137,9 @@ def test_trust_scores_count_silent_errors_confident_wrong_cells_and_meta():
 
 def test_leave_one_org_out_never_calibrates_an_org_with_its_own_reports():
     pytest.importorskip("sklearn")
-    from eval import calibrate as C
-    from eval.datasets import Sample
-    from eval.runner import Ablation, Record
+    from gongkai.eval import calibrate as C
+    from gongkai.eval.datasets import Sample
+    from gongkai.eval.runner import Ablation, Record
 
     seen = []
     real_fit = C.fit

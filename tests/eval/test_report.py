@@ -2,7 +2,7 @@
 synthetic split with its real files."""
 from __future__ import annotations
 
-from eval.report import render_markdown
+from gongkai.eval.report import render_markdown
 
 
 def _entry(docs, acc, exact, silent=0, confident=0, review=0.5):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from eval.runner import Ablation, parse_ablations, run_tasks
+from gongkai.eval.runner import Ablation, parse_ablations, run_tasks
 
 
 def _work(seconds: float) -> float:

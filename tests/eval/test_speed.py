@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.speed import ScanTiming, TextTiming, render_report, summarize
+from gongkai.eval.speed import ScanTiming, TextTiming, render_report, summarize
 from tests.conftest import REAL, need_shared, seed_files
 
 
@@ -32,7 +32,7 @@ def test_report_has_a_row_per_kind_the_ratio_and_throughput():
 @pytest.mark.slow
 def test_the_speed_benchmark_runs_end_to_end(tmp_path):
     need_shared()
-    from eval.speed import main
+    from gongkai.eval.speed import main
 
     out = tmp_path / "speed.md"
     files = seed_files()[:1] + sorted(REAL.glob("*.crawler.txt"))[:1]

@@ -10,9 +10,9 @@ import re
 
 import pytest
 
-from extraction.document import SourceKind
-from extraction.pipeline import extract
-from extraction.review_policy import CONFIDENT, org_suspect, review_reasons
+from gongkai.extraction.document import SourceKind
+from gongkai.extraction.pipeline import extract
+from gongkai.extraction.review_policy import CONFIDENT, org_suspect, review_reasons
 from tests.conftest import SEEDS, need_shared
 
 SEED = "002_772a363d23301ca9"
@@ -112,7 +112,7 @@ def test_every_reason_names_a_code_and_a_message(text):
 
 
 def test_the_service_review_save_goes_through_the_same_policy(text):
-    from service.review.labelled import apply_edits
+    from gongkai.service.review.labelled import apply_edits
 
     result = run(text.replace(T4_ROW, "1120013" + "0" * 10 + " |"))
     assert "ambiguous_cells" in codes(result)

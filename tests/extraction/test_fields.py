@@ -1,6 +1,6 @@
 """The frozen field module is the shared contract, id for id and constraint for constraint."""
-from extraction import fields as F
-from extraction.fields_sync import load_contract
+from gongkai.extraction import fields as F
+from gongkai.extraction.fields_sync import load_contract
 from tests.conftest import SHARED, need_shared
 
 

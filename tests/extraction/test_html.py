@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from extraction.document import Document, SourceKind
-from extraction.ingest.html import HtmlReadError, read_html
-from extraction.template import T3_COLUMNS, T4_FIELDS_IN_ORDER
+from gongkai.extraction.document import Document, SourceKind
+from gongkai.extraction.ingest.html import HtmlReadError, read_html
+from gongkai.extraction.template import T3_COLUMNS, T4_FIELDS_IN_ORDER
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"

@@ -1,8 +1,8 @@
 """A whole report as agencies publish it in HTML — rowspan/colspan tables inside page chrome."""
 from __future__ import annotations
 
-from extraction import template as T
-from extraction.pipeline import extract
+from gongkai.extraction import template as T
+from gongkai.extraction.pipeline import extract
 from tests.conftest import SEEDS, gold_for, need_shared
 
 

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from extraction.assemble import assemble
-from extraction.document import SourceKind
-from extraction.ingest import read_document
-from extraction.ingest.text import read_text
-from extraction.pipeline import extract
-from extraction.result import CellStatus
-from models.labels import Tag
-from models.rules import RuleLabeller
+from gongkai.extraction.assemble import assemble
+from gongkai.extraction.document import SourceKind
+from gongkai.extraction.ingest import read_document
+from gongkai.extraction.ingest.text import read_text
+from gongkai.extraction.pipeline import extract
+from gongkai.extraction.result import CellStatus
+from gongkai.models.labels import Tag
+from gongkai.models.rules import RuleLabeller
 
 FIXTURES = Path(__file__).parent / "fixtures" / "markdown"
 CASES = sorted(p.stem for p in FIXTURES.glob("*.md"))

@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
-from extraction.document import SourceKind
-from extraction.ingest import read_document
-from extraction.meta import canonical_agency, plausible_agency, read_meta, resolve_region
-from extraction.pipeline import extract
-from models.rules import RuleLabeller
+from gongkai.extraction.document import SourceKind
+from gongkai.extraction.ingest import read_document
+from gongkai.extraction.meta import canonical_agency, plausible_agency, read_meta, resolve_region
+from gongkai.extraction.pipeline import extract
+from gongkai.models.rules import RuleLabeller
 from tests.conftest import REAL, SEEDS, need_shared
 
 BODY = """一、总体情况

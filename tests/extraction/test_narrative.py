@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from extraction.document import SourceKind
-from extraction.ingest.text import read_text
-from extraction.narrative import narrative_figures
-from extraction.pipeline import extract
-from models.rules import RuleLabeller
+from gongkai.extraction.document import SourceKind
+from gongkai.extraction.ingest.text import read_text
+from gongkai.extraction.narrative import narrative_figures
+from gongkai.extraction.pipeline import extract
+from gongkai.models.rules import RuleLabeller
 from tests.conftest import REAL, need_shared
 
 

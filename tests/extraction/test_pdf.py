@@ -10,15 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from extraction.document import SourceKind
-from extraction.ingest import IngestError
-from extraction.ingest.grid import build_tables, remove_rulings, ruling_segments
-from extraction.ingest.limits import (
+from gongkai.extraction.document import SourceKind
+from gongkai.extraction.ingest import IngestError
+from gongkai.extraction.ingest.grid import build_tables, remove_rulings, ruling_segments
+from gongkai.extraction.ingest.limits import (
     CorruptPdfError, EncryptedPdfError, Limits, NotAPdfError, TooManyPagesError, UnreadableImageError,
 )
-from extraction.ingest.pdf import read_pdf
-from extraction import template as T
-from models.ocr import OcrChar, OcrLine
+from gongkai.extraction.ingest.pdf import read_pdf
+from gongkai.extraction import template as T
+from gongkai.models.ocr import OcrChar, OcrLine
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
@@ -160,7 +160,7 @@ def test_too_many_pages():
 
 
 def test_unreadable_image():
-    from extraction.ingest.image import read_images
+    from gongkai.extraction.ingest.image import read_images
 
     with pytest.raises(UnreadableImageError):
         read_images(b"\x89PNG\r\n\x1a\nbroken", "x.png", ocr=FakeOcr())
@@ -210,8 +210,8 @@ def test_ocr_page_reads_a_rendered_table_into_cells():
     import cv2
     from PIL import Image, ImageDraw, ImageFont
 
-    from extraction.ingest.raster import ocr_page
-    from models.ocr import RapidOcrEngine
+    from gongkai.extraction.ingest.raster import ocr_page
+    from gongkai.models.ocr import RapidOcrEngine
 
     img, xs, ys = _ruled_table(merged_label=False, strokes=False)
     pil = Image.fromarray(img)

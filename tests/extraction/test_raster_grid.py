@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from extraction.ingest.grid import Cell, Table
-from extraction.ingest.raster import _free_strips, cell_line_boxes
+from gongkai.extraction.ingest.grid import Cell, Table
+from gongkai.extraction.ingest.raster import _free_strips, cell_line_boxes
 
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 
@@ -68,8 +68,8 @@ def test_a_ruled_table_is_read_cell_by_cell_without_detection_over_it():
     pytest.importorskip("rapidocr")
     from PIL import Image, ImageDraw, ImageFont
 
-    from extraction.ingest.raster import ocr_page
-    from models.ocr import RapidOcrEngine
+    from gongkai.extraction.ingest.raster import ocr_page
+    from gongkai.models.ocr import RapidOcrEngine
 
     font = ImageFont.truetype(str(FONT), 28)
     img = Image.new("L", (1000, 700), 255)

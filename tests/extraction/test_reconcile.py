@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from extraction.document import SourceKind
-from extraction.pipeline import extract
+from gongkai.extraction.document import SourceKind
+from gongkai.extraction.pipeline import extract
 from tests.conftest import SEEDS, gold_for, need_shared
 
 SEED = "002_772a363d23301ca9"
@@ -150,9 +150,9 @@ def test_text_with_misread_labels_is_not_blamed_on_the_agency(seed):
 
 def test_a_number_broken_over_two_lines_joins_a_lookalike_reading():
     """OCR's `O` read for 0 joins as its digits (`1` / `O2` → 102), never as the letter."""
-    from extraction.align import alignments
-    from extraction.assemble import Reading, Token
-    from extraction.result import CellStatus, Provenance
+    from gongkai.extraction.align import alignments
+    from gongkai.extraction.assemble import Reading, Token
+    from gongkai.extraction.result import CellStatus, Provenance
 
     def token(raw: str, value: int) -> Token:
         return Token(raw=raw, status=CellStatus.number, readings=[Reading(value=value, prob=0.6)],

@@ -7,12 +7,12 @@ in "no solution".
 """
 from __future__ import annotations
 
-from extraction import fields as F
-from extraction import template as T
-from extraction.assemble import Assembled, Reading, RowReading, Token
-from extraction.document import SourceKind
-from extraction.reconcile import reconcile
-from extraction.result import CellStatus, Provenance, ViolationKind
+from gongkai.extraction import fields as F
+from gongkai.extraction import template as T
+from gongkai.extraction.assemble import Assembled, Reading, RowReading, Token
+from gongkai.extraction.document import SourceKind
+from gongkai.extraction.reconcile import reconcile
+from gongkai.extraction.result import CellStatus, Provenance, ViolationKind
 
 PROV = Provenance(page=1, line=0)
 

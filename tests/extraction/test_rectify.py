@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from extraction.ingest.grid import build_tables, ruling_segments
-from extraction.ingest.rectify import find_frame, rectify
+from gongkai.extraction.ingest.grid import build_tables, ruling_segments
+from gongkai.extraction.ingest.rectify import find_frame, rectify
 
 cv2 = pytest.importorskip("cv2")
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from extraction.pipeline import extract
+from gongkai.extraction.pipeline import extract
 from tests.conftest import REAL, gold_for, need_shared, seed_files
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.ocr import NUMERIC_ALPHABET, OcrEngine, OcrModelError, ctc_top_k, is_numeric_text
+from gongkai.models.ocr import NUMERIC_ALPHABET, OcrEngine, OcrModelError, ctc_top_k, is_numeric_text
 
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 
@@ -47,7 +47,7 @@ def test_numeric_text():
 
 def test_missing_model_file_is_an_error_not_a_download(tmp_path):
     pytest.importorskip("onnxruntime")
-    from models.ocr import RapidOcrEngine
+    from gongkai.models.ocr import RapidOcrEngine
 
     with pytest.raises(OcrModelError, match="not found"):
         RapidOcrEngine(tmp_path / "det.onnx", tmp_path / "rec.onnx")
@@ -56,7 +56,7 @@ def test_missing_model_file_is_an_error_not_a_download(tmp_path):
 @pytest.fixture(scope="module")
 def engine():
     pytest.importorskip("rapidocr")
-    from models.ocr import RapidOcrEngine
+    from gongkai.models.ocr import RapidOcrEngine
 
     return RapidOcrEngine.default()
 
@@ -113,7 +113,7 @@ def test_tiled_detection_finds_the_lines_the_whole_page_does(engine):
 
 
 def test_recognition_batches_bound_the_padded_width():
-    from models.ocr import RapidOcrEngine
+    from gongkai.models.ocr import RapidOcrEngine
 
     eng = RapidOcrEngine.__new__(RapidOcrEngine)  # no models needed to form batches
     eng.rec_batch, eng.rec_batch_width, eng.min_rec_ratio = 8, 6400, 1.0

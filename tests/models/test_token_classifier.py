@@ -7,11 +7,11 @@ import sys
 import numpy as np
 import pytest
 
-from extraction.document import Document, Segment, SourceKind
-from extraction.pipeline import extract
-from models.base import Labeller
-from models.labels import Tag, bio_labels
-from models.token_classifier import (
+from gongkai.extraction.document import Document, Segment, SourceKind
+from gongkai.extraction.pipeline import extract
+from gongkai.models.base import Labeller
+from gongkai.models.labels import Tag, bio_labels
+from gongkai.models.token_classifier import (
     EMPTY, NL, SEG, WEIGHTS_DIR, ModelLabeller, decode_spans, linearise, window_owner, windows,
 )
 from tests.conftest import gold_for, seed_files
@@ -106,7 +106,7 @@ def test_shipped_model_loads_without_torch():
 @needs_model
 @pytest.mark.parametrize("path", seed_files()[:1], ids=lambda p: p.name[:3])
 def test_model_labels_a_seed_report_with_rows_and_values(path):
-    from extraction.ingest import read_document
+    from gongkai.extraction.ingest import read_document
 
     doc = read_document(path.read_bytes(), path.name)
     spans = ModelLabeller.load_default().label(doc).spans
@@ -149,7 +149,7 @@ def test_decode_keeps_table3_rows_in_template_order():
 
 
 def test_an_enumerator_is_never_a_value():
-    from models.token_classifier import _valid_meta
+    from gongkai.models.token_classifier import _valid_meta
 
     doc = _doc([["1、属于国家秘密"]])
     lin = linearise(doc)
@@ -159,10 +159,10 @@ def test_an_enumerator_is_never_a_value():
 
 
 def test_fuse_rows_takes_the_networks_reading_only_of_rows_the_rules_lost():
-    from extraction.assemble import assemble
-    from models.base import LabelledDocument
-    from models.rules import RuleLabeller
-    from models.token_classifier import fuse_rows
+    from gongkai.extraction.assemble import assemble
+    from gongkai.models.base import LabelledDocument
+    from gongkai.models.rules import RuleLabeller
+    from gongkai.models.token_classifier import fuse_rows
 
     doc = _doc([["三、收到和处理政府信息公开申请情况"],
                 ["一、本年新收政府信息公开申请数量", "2", "1", "0", "0", "0", "0", "3"],
@@ -194,7 +194,7 @@ class _NoNetwork:
 
 
 def _settling_doc() -> Document:
-    from extraction.ingest import read_document
+    from gongkai.extraction.ingest import read_document
 
     path = seed_files()[0]
     return read_document(path.read_bytes(), path.name)
@@ -203,8 +203,8 @@ def _settling_doc() -> Document:
 @needs_model
 @pytest.mark.skipif(not seed_files(), reason="../shared is not beside the repository")
 def test_the_network_is_not_run_when_the_rules_read_every_row():
-    from models.rules import RuleLabeller
-    from models.token_classifier import WEIGHTS_DIR, rules_settle
+    from gongkai.models.rules import RuleLabeller
+    from gongkai.models.token_classifier import WEIGHTS_DIR, rules_settle
 
     doc = _settling_doc()
     rules = RuleLabeller().label(doc)
@@ -218,8 +218,8 @@ def test_the_network_is_not_run_when_the_rules_read_every_row():
 @needs_model
 @pytest.mark.skipif(not seed_files(), reason="../shared is not beside the repository")
 def test_a_row_the_rules_lose_brings_the_network_in():
-    from models.rules import RuleLabeller
-    from models.token_classifier import WEIGHTS_DIR, rules_settle
+    from gongkai.models.rules import RuleLabeller
+    from gongkai.models.token_classifier import WEIGHTS_DIR, rules_settle
 
     doc = _settling_doc()
     rules = RuleLabeller().label(doc)
@@ -246,8 +246,8 @@ def _real_and_seed_texts() -> list:
 @pytest.mark.parametrize("path", _real_and_seed_texts(), ids=lambda p: p.name[:24])
 def test_skipping_the_network_never_changes_the_hybrid_labelling(path, monkeypatch):
     """Whether or not the network is skipped, the hybrid's spans are the same (the gate is exact)."""
-    import models.token_classifier as tc
-    from extraction.ingest import read_document
+    import gongkai.models.token_classifier as tc
+    from gongkai.extraction.ingest import read_document
 
     doc = read_document(path.read_bytes(), path.name)
     lab = ModelLabeller.load_default()

@@ -9,7 +9,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from service_helpers import settings_for  # noqa: E402
 
-from service.config import Settings  # noqa: E402
+from gongkai.service.config import Settings  # noqa: E402
 
 
 @pytest.fixture
@@ -20,6 +20,6 @@ def settings(tmp_path) -> Settings:
 @pytest.fixture
 def client(settings):
     from fastapi.testclient import TestClient
-    from service.api import create_app
+    from gongkai.service.api import create_app
     with TestClient(create_app(settings)) as c:
         yield c

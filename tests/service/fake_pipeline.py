@@ -15,12 +15,12 @@ import re
 import time
 from pathlib import Path
 
-from extraction.fields import ALL_FIELDS
-from extraction.pipeline import ExtractionError
-from extraction.result import (CellStatus, Correction, ExtractionResult, FieldResult, Meta, Provenance, Violation,
+from gongkai.extraction.fields import ALL_FIELDS
+from gongkai.extraction.pipeline import ExtractionError
+from gongkai.extraction.result import (CellStatus, Correction, ExtractionResult, FieldResult, Meta, Provenance, Violation,
                                ViolationKind)
-from extraction.document import Box, SourceKind
-from extraction.meta import canonical_agency
+from gongkai.extraction.document import Box, SourceKind
+from gongkai.extraction.meta import canonical_agency
 
 KINDS = {".txt": SourceKind.text, ".html": SourceKind.html, ".pdf": SourceKind.pdf_scan,
          ".png": SourceKind.image, ".jpg": SourceKind.image, ".tif": SourceKind.image}
@@ -40,7 +40,7 @@ def extract(source: bytes | str | Path, name: str = "", *, labeller: str = "rule
         blocks = [bytearray(256 << 20) for _ in range(64)]  # 16 GiB: the memory limit stops it
         return blocks  # pragma: no cover
     if m := re.search(rb"FAKE:PAGES=(\d+)", data):
-        from extraction.progress import page_read
+        from gongkai.extraction.progress import page_read
         pause = re.search(rb"FAKE:SLEEP=([\d.]+)", data)
         for i in range(int(m.group(1))):
             page_read(i + 1, int(m.group(1)))

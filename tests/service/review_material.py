@@ -45,8 +45,8 @@ def _table3_scan(pdf: bytes, out: Path) -> tuple[Path, Path]:
 
 @functools.cache
 def material(root: Path) -> Material:
-    from training.synth.corpus import generate
-    from training.synth.sample import SampleSpec
+    from gongkai.training.synth.corpus import generate
+    from gongkai.training.synth.sample import SampleSpec
 
     root.mkdir(parents=True, exist_ok=True)
     generate(root, 1, ["pdf", "html", "text"], 11, lambda kind: SampleSpec(kind=kind, source_error_rate=0.0))
@@ -60,7 +60,7 @@ def ocr_text(png: bytes) -> str:
     import numpy as np
     from PIL import Image
 
-    from models.ocr import RapidOcrEngine
+    from gongkai.models.ocr import RapidOcrEngine
 
     gray = np.array(Image.open(io.BytesIO(png)).convert("L"))
     return "".join(line.text for line in RapidOcrEngine.default().recognize(gray))

@@ -16,7 +16,7 @@ SEEDS = ROOT.parent / "shared" / "data" / "seeds"
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from service.config import Settings  # noqa: E402
+from gongkai.service.config import Settings  # noqa: E402
 
 FAKE = "fake_pipeline:extract"
 
@@ -105,11 +105,11 @@ def free_port() -> int:
 
 
 def start_server(data_dir: Path, port: int, **env) -> subprocess.Popen:
-    """Real uvicorn in a subprocess (`python -m service.api 127.0.0.1 PORT`) with the fake extractor."""
+    """Real uvicorn in a subprocess (`python -m gongkai.service.api 127.0.0.1 PORT`) with the fake extractor."""
     environ = {**os.environ, "GONGKAI_DATA_DIR": str(data_dir), "GONGKAI_EXTRACTOR": FAKE,
                "GONGKAI_LOG_LEVEL": "WARNING", "PYTHONPATH": os.pathsep.join([str(ROOT), str(HERE)]), **env}
     environ.pop("GONGKAI_BROKER_URL", None) if "GONGKAI_BROKER_URL" not in env else None
-    proc = subprocess.Popen([sys.executable, "-m", "service.api", "127.0.0.1", str(port)], cwd=ROOT, env=environ,
+    proc = subprocess.Popen([sys.executable, "-m", "gongkai.service.api", "127.0.0.1", str(port)], cwd=ROOT, env=environ,
                             stdout=subprocess.DEVNULL, stderr=open(data_dir.parent / f"server-{port}.log", "ab"))
     import httpx
     deadline = time.monotonic() + 30

@@ -6,8 +6,8 @@ import time
 
 from service_helpers import make_pdf, settings_for, wait_jobs
 
-from extraction.progress import on_page, page_read
-from service.jobs import isolated_extract
+from gongkai.extraction.progress import on_page, page_read
+from gongkai.service.jobs import isolated_extract
 
 
 def test_listeners_hear_pages_in_their_own_context():

@@ -9,9 +9,9 @@ import pytest
 from service_helpers import make_pdf, make_png, seed_gold, settings_for, wait_jobs
 from fastapi.testclient import TestClient
 
-from extraction.fields import ALL_FIELDS
-from service.api import create_app, is_loopback, serve
-from service import exports
+from gongkai.extraction.fields import ALL_FIELDS
+from gongkai.service.api import create_app, is_loopback, serve
+from gongkai.service import exports
 
 
 def submit(client, *files, force=False):

@@ -11,7 +11,7 @@ import pytest
 from service_helpers import FAKE, HERE, ROOT, free_port, make_pdf, seed_gold, settings_for, wait_jobs
 from fastapi.testclient import TestClient
 
-from service.api import create_app
+from gongkai.service.api import create_app
 
 REDIS = shutil.which("redis-server")
 

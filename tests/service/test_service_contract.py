@@ -16,7 +16,7 @@ from hypothesis import settings as hsettings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from service_helpers import settings_for
 
-from service.api import create_app
+from gongkai.service.api import create_app
 
 _DATA = Path(tempfile.mkdtemp(prefix="gongkai-contract-"))
 APP = create_app(settings_for(_DATA / "data", job_timeout_s=5), start_workers=False)

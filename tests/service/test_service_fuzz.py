@@ -8,7 +8,7 @@ import pytest
 from service_helpers import settings_for
 from hypothesis import HealthCheck, settings
 
-from service.api import create_app
+from gongkai.service.api import create_app
 
 schemathesis = pytest.importorskip("schemathesis")
 

@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from service_helpers import free_port, start_server, settings_for, wait_jobs
 from test_service_celery import redis_url, start_worker  # noqa: F401 - the fixture is used by name
 
-from service.api import create_app
-from service.jobs import _finish, run_job
-from service.store import BlobStore, Database, Job, JobStatus
-from service.workers import Sweeper
+from gongkai.service.api import create_app
+from gongkai.service.jobs import _finish, run_job
+from gongkai.service.store import BlobStore, Database, Job, JobStatus
+from gongkai.service.workers import Sweeper
 
 
 def _job(db: Database, blobs: BlobStore, body: bytes) -> str:

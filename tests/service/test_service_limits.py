@@ -13,13 +13,13 @@ import pytest
 from fastapi.testclient import TestClient
 from service_helpers import HERE, ROOT, make_pdf, settings_for
 
-from extraction.ingest import sniff, sniff_kind
-from extraction.ingest.limits import DEFAULT_LIMITS, current_limits
-from extraction.pipeline import ExtractionError, extract
-from service.api import create_app
-from service.config import Settings
-from service.intake import Rejected, check_upload
-from service.intake import sniff as intake_sniff
+from gongkai.extraction.ingest import sniff, sniff_kind
+from gongkai.extraction.ingest.limits import DEFAULT_LIMITS, current_limits
+from gongkai.extraction.pipeline import ExtractionError, extract
+from gongkai.service.api import create_app
+from gongkai.service.config import Settings
+from gongkai.service.intake import Rejected, check_upload
+from gongkai.service.intake import sniff as intake_sniff
 
 REAL = ROOT.parent / "shared" / "data" / "real"
 
@@ -70,9 +70,9 @@ def test_a_50_mb_digit_text_fails_fast_with_a_reason_and_bounded_memory(tmp_path
     code = f"""
 import sys
 sys.path[:0] = [{str(ROOT)!r}, {str(HERE)!r}]
-from extraction.pipeline import ExtractionError, extract
-from service.config import Settings
-from service.intake import Rejected, check_upload
+from gongkai.extraction.pipeline import ExtractionError, extract
+from gongkai.service.config import Settings
+from gongkai.service.intake import Rejected, check_upload
 data = b"7" * 50_000_000
 try:
     check_upload(data, "digits.txt", Settings(data_dir={str(tmp_path)!r}))
@@ -109,8 +109,8 @@ def test_span_decoding_is_linear_in_a_run_of_digits():
 import sys
 sys.path.insert(0, {str(ROOT)!r})
 import numpy as np
-from extraction.document import Document, Segment, SourceKind
-from models.token_classifier import ModelLabeller, decode_spans, linearise, _number_runs
+from gongkai.extraction.document import Document, Segment, SourceKind
+from gongkai.models.token_classifier import ModelLabeller, decode_spans, linearise, _number_runs
 text = "1" * 300_000 + ".5"  # an amount 300 K digits long: every digit lies inside it
 doc = Document(source_kind=SourceKind.text, name="d.txt", segments=[Segment(text=text, line=0, span=(0, len(text)))])
 lab = ModelLabeller.load_default()
@@ -169,7 +169,7 @@ def test_owner_password_only_pdf_is_extracted():
 
 
 def test_progress_is_reported_per_page(tmp_path):
-    from service.jobs import isolated_extract
+    from gongkai.service.jobs import isolated_extract
     seen: list[tuple[int, int]] = []
     isolated_extract(b"paged report FAKE:PAGES=3", "p.txt", settings_for(tmp_path), on_page=lambda d, t: seen.append((d, t)))
     assert seen == [(1, 3), (2, 3), (3, 3)]
@@ -177,8 +177,8 @@ def test_progress_is_reported_per_page(tmp_path):
 
 def test_the_child_runs_with_the_services_limits(tmp_path):
     """A limit changed in the settings is the engine's limit in the extraction child too."""
-    from service.jobs import isolated_extract
-    s = settings_for(tmp_path, extractor="extraction.pipeline:extract", labeller="rules", max_text_chars=50)
+    from gongkai.service.jobs import isolated_extract
+    s = settings_for(tmp_path, extractor="gongkai.extraction.pipeline:extract", labeller="rules", max_text_chars=50)
     with pytest.raises(ExtractionError, match="the limit is 50 characters"):
         isolated_extract(b"x" * 60, "t.txt", s)
     assert current_limits() == DEFAULT_LIMITS  # this process is untouched

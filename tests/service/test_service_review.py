@@ -6,9 +6,9 @@ import json
 
 from service_helpers import make_png, seed_gold, settings_for, wait_jobs
 
-from extraction.fields import ALL_FIELDS
-from service.crossyear import compare
-from service.exports import extract_folder
+from gongkai.extraction.fields import ALL_FIELDS
+from gongkai.service.crossyear import compare
+from gongkai.service.exports import extract_folder
 
 
 def submit(client, name, data):
@@ -176,8 +176,8 @@ def test_cross_year_refreshes_of_one_org_never_erase_each_other(tmp_path, reques
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
-    from service import crossyear
-    from service.store import Database, Job, JobStatus
+    from gongkai.service import crossyear
+    from gongkai.service.store import Database, Job, JobStatus
 
     db = Database(f"sqlite:///{tmp_path / 'jobs.db'}")
 

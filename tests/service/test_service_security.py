@@ -14,8 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 from service_helpers import HERE, ROOT, make_png, seed_gold, settings_for, wait_jobs
 
-from extraction.document import Box
-from service.api import check_bind, create_app, is_loopback, serve
+from gongkai.extraction.document import Box
+from gongkai.service.api import check_bind, create_app, is_loopback, serve
 
 
 def submit(client, name, data, **kw):
@@ -46,7 +46,7 @@ def test_wildcard_host_with_a_key_needs_the_served_names(tmp_path):
 def test_cli_serve_with_empty_host_and_no_key_refuses_to_start(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{ROOT}:{HERE}", "GONGKAI_DATA_DIR": str(tmp_path / "d"),
            "HOME": str(tmp_path)}
-    r = subprocess.run([sys.executable, "-m", "service.cli", "serve", "--host", "", "--port", "0"], cwd=ROOT,
+    r = subprocess.run([sys.executable, "-m", "gongkai.service.cli", "serve", "--host", "", "--port", "0"], cwd=ROOT,
                        env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode != 0
     assert "without an API key" in r.stderr + r.stdout
@@ -65,7 +65,7 @@ def test_only_configured_host_names_are_served(tmp_path):
 
 
 def test_default_hosts_are_loopback_names_only(tmp_path):
-    from service.config import Settings
+    from gongkai.service.config import Settings
     assert Settings(data_dir=tmp_path).host_names == ["localhost", "127.0.0.1", "[::1]"]
 
 
@@ -183,7 +183,7 @@ FORMULAS = ["=1+2*cmd|' /C calc'!A0", "+1+2", "-1+2", "@SUM(A1)", "\t=1", "\r=1"
 
 
 def test_no_export_cell_is_a_formula(client):
-    from service.exports import neutralise
+    from gongkai.service.exports import neutralise
     for f in FORMULAS:
         assert neutralise(f).startswith("'") and neutralise(f)[1:] == f
     assert neutralise(-3) == -3 and neutralise("浉河区") == "浉河区"
@@ -204,9 +204,9 @@ def test_no_export_cell_is_a_formula(client):
 
 
 def test_single_result_csv_is_neutralised_too():
-    from extraction.document import SourceKind
-    from extraction.result import CellStatus, ExtractionResult, FieldResult, Meta
-    from service.exports import RESULT_HEADER, write_result
+    from gongkai.extraction.document import SourceKind
+    from gongkai.extraction.result import CellStatus, ExtractionResult, FieldResult, Meta
+    from gongkai.service.exports import RESULT_HEADER, write_result
     result = ExtractionResult(meta=Meta(source_kind=SourceKind.text), fields={"t2.rules.issued": FieldResult(
         raw="=HYPERLINK(1)", status=CellStatus.blank)}, confidence=1.0, needs_review=False, fingerprint="x")
     rows = list(csv.reader(io.StringIO(write_result(result, "csv", bom=False).decode("utf-8"))))
@@ -241,8 +241,8 @@ def test_crop_of_a_huge_pdf_page_renders_only_its_region():
     from PIL import Image
 
     from fastapi import HTTPException
-    from extraction.result import Provenance
-    from service.review.crops import _pdf_region
+    from gongkai.extraction.result import Provenance
+    from gongkai.service.review.crops import _pdf_region
     limit = 40_000_000
     page = _text_pdf_page(7200)
     png = _pdf_region(page, 1, Box(x0=6000, y0=6000, x1=6100, y1=6030))
@@ -252,7 +252,7 @@ def test_crop_of_a_huge_pdf_page_renders_only_its_region():
         _pdf_region(page, 1, Box(x0=0, y0=0, x1=7200, y1=7200))
     assert exc.value.status_code == 422 and "pixel limit" in exc.value.detail
     assert _pdf_region(page, 3, Box(x0=0, y0=0, x1=10, y1=10)) is None
-    from service.review.crops import cell_crop
+    from gongkai.service.review.crops import cell_crop
     assert cell_crop(page, "pdf", Provenance(page=1, box=Box(x0=6000, y0=6000, x1=6100, y1=6030))) == png
 
 

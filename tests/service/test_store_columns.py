@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from service.store import Database, Job
+from gongkai.service.store import Database, Job
 
 
 def test_older_database_gains_the_canonical_org_column(tmp_path):

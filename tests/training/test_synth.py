@@ -7,12 +7,12 @@ import re
 
 import pytest
 
-from extraction import fields as F
-from models.labels import all_labels
-from training.synth.content import OTHER_FIELDS, violated
-from training.synth.corpus import generate, make_sample
-from training.synth.layouts import LAYOUTS
-from training.synth.sample import SampleSpec, make_html, make_text
+from gongkai.extraction import fields as F
+from gongkai.models.labels import all_labels
+from gongkai.training.synth.content import OTHER_FIELDS, violated
+from gongkai.training.synth.corpus import generate, make_sample
+from gongkai.training.synth.layouts import LAYOUTS
+from gongkai.training.synth.sample import SampleSpec, make_html, make_text
 
 LABELS = set(all_labels())
 MIXED = SampleSpec(noise={"clean": 1, "light": 1, "heavy": 1}, source_error_rate=0.3, merged_other_rate=0.2)
@@ -142,7 +142,7 @@ def test_corpus_files_round_trip(tmp_path):
 
 
 def _fonts():
-    from training.synth.pdf import fonts_available
+    from gongkai.training.synth.pdf import fonts_available
 
     return fonts_available()
 

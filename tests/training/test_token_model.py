@@ -11,11 +11,11 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from extraction.ingest import read_document  # noqa: E402
-from models.labels import bio_labels  # noqa: E402
-from models.token_classifier import ModelLabeller, linearise  # noqa: E402
-from training.synth.corpus import generate  # noqa: E402
-from training.synth.sample import SampleSpec  # noqa: E402
+from gongkai.extraction.ingest import read_document  # noqa: E402
+from gongkai.models.labels import bio_labels  # noqa: E402
+from gongkai.models.token_classifier import ModelLabeller, linearise  # noqa: E402
+from gongkai.training.synth.corpus import generate  # noqa: E402
+from gongkai.training.synth.sample import SampleSpec  # noqa: E402
 
 LABELS = bio_labels()
 
@@ -42,7 +42,7 @@ def _spans_of(keys: list[str], labels: np.ndarray, name: str) -> list[str]:
 
 @pytest.mark.parametrize("suffix", ["txt", "html"])
 def test_projection_puts_every_value_on_its_printed_number(corpus, suffix):
-    from training.model.data import example_from_sample
+    from gongkai.training.model.data import example_from_sample
 
     for src in sorted(corpus["train"].glob(f"*.{suffix}")):
         labels = json.loads(src.with_name(src.stem + ".labels.json").read_text())
@@ -59,7 +59,7 @@ def test_projection_puts_every_value_on_its_printed_number(corpus, suffix):
 
 
 def test_projection_marks_separators_ignored(corpus):
-    from training.model.data import IGNORE, example_from_sample
+    from gongkai.training.model.data import IGNORE, example_from_sample
 
     src = sorted(corpus["train"].glob("*.txt"))[0]
     ex = example_from_sample(src)
@@ -70,10 +70,10 @@ def test_projection_marks_separators_ignored(corpus):
 
 
 def test_tiny_training_export_and_labelling(corpus, tmp_path):
-    from training.model.export import export
-    from training.model.finetune import finetune
-    from training.model.pretrain import pretrain
-    from training.model.trainer import ModelSize, TrainConfig
+    from gongkai.training.model.export import export
+    from gongkai.training.model.finetune import finetune
+    from gongkai.training.model.pretrain import pretrain
+    from gongkai.training.model.trainer import ModelSize, TrainConfig
 
     size = ModelSize(hidden=32, layers=1, heads=2, intermediate=64, max_position=128)
     cfg = TrainConfig(steps=4, batch=4, window=64, eval_every=2, save_every=2, warmup=1, val_windows=8)

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from extraction.ingest import read_document
-from models.labels import Tag
-from training.model.data import project_labels, read_source
-from training.model.weak import weak_examples, weak_labels
-from training.synth.corpus import generate
-from training.synth.sample import SampleSpec
+from gongkai.extraction.ingest import read_document
+from gongkai.models.labels import Tag
+from gongkai.training.model.data import project_labels, read_source
+from gongkai.training.model.weak import weak_examples, weak_labels
+from gongkai.training.synth.corpus import generate
+from gongkai.training.synth.sample import SampleSpec
 
 
 @pytest.fixture(scope="module")

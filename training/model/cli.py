@@ -27,7 +27,7 @@ def _dirs(spec: str) -> list[Path]:
 
 
 def _cfg(steps: int, batch: int, window: int, lr: float, eval_every: int, patience: int, seed: int):
-    from training.model.trainer import TrainConfig
+    from gongkai.training.model.trainer import TrainConfig
 
     return TrainConfig(steps=steps, batch=batch, window=window, lr=lr, eval_every=eval_every,
                        save_every=min(50, eval_every), patience=patience, seed=seed, warmup=min(50, steps // 10 + 1))
@@ -46,8 +46,8 @@ def pretrain(
     intermediate: int = typer.Option(256),
 ) -> None:
     """Masked-LM pretraining of a fresh character BERT."""
-    from training.model.pretrain import pretrain as run
-    from training.model.trainer import ModelSize
+    from gongkai.training.model.pretrain import pretrain as run
+    from gongkai.training.model.trainer import ModelSize
 
     extra = [p for d in _dirs(text) for p in sorted(d.glob("*.txt"))]
     res = run(_dirs(data), _dirs(val), out, _cfg(steps, batch, window, lr, eval_every, patience, seed),
@@ -67,11 +67,11 @@ def finetune(
     seed: int = typer.Option(13),
 ) -> None:
     """Token-classification fine-tuning (optionally with weakly labelled real reports mixed in)."""
-    from training.model.finetune import finetune as run
+    from gongkai.training.model.finetune import finetune as run
 
     extra = []
     if labelled:
-        from training.model.weak import weak_examples
+        from gongkai.training.model.weak import weak_examples
 
         extra = weak_examples(labelled)
     res = run(_dirs(data), _dirs(val), init, out, _cfg(steps, batch, window, lr, eval_every, patience, seed),
@@ -87,7 +87,7 @@ def export(
     quantize: bool = typer.Option(True, help="also write a dynamic-int8 ONNX and ship it"),
 ) -> None:
     """Export to ONNX (+ int8) with the JSON the runtime labeller reads."""
-    from training.model.export import export as run
+    from gongkai.training.model.export import export as run
 
     typer.echo(json.dumps(run(model, out, version, quantize=quantize)))
 
@@ -111,8 +111,8 @@ def retrain_labelled(
     promote: bool = typer.Option(True, help="promote to $GONGKAI_DATA_DIR/models/<version> when no regression"),
 ) -> None:
     """Fine-tune the served model on reviewed reports + synthetic data; promote it if it does not regress."""
-    from models.promoted import default_data_dir
-    from training.model.retrain import RetrainError, retrain
+    from gongkai.models.promoted import default_data_dir
+    from gongkai.training.model.retrain import RetrainError, retrain
 
     labelled = labelled or default_data_dir() / "labelled"
     try:

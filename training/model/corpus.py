@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from extraction.ingest import read_document
-from models.token_classifier import linearise
-from training.model.data import IGNORE, Example, load_examples
+from gongkai.extraction.ingest import read_document
+from gongkai.models.token_classifier import linearise
+from gongkai.training.model.data import IGNORE, Example, load_examples
 
 __all__ = ["examples_from_dirs", "text_examples"]
 

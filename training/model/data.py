@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from extraction.document import Document
-from extraction.ingest import read_document
-from models.labels import bio_labels
-from models.token_classifier import Linearised, linearise
+from gongkai.extraction.document import Document
+from gongkai.extraction.ingest import read_document
+from gongkai.models.labels import bio_labels
+from gongkai.models.token_classifier import Linearised, linearise
 
 __all__ = ["Example", "SegLabels", "project_labels", "example_from_sample", "example_from_seg_labels",
            "load_examples", "sample_stems", "IGNORE"]

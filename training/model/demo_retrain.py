@@ -1,7 +1,7 @@
 """Retraining demo: a text layout the model never saw (pipe_lines: a `|` line opens each row, then
 one `cell |` per line) is learned from 3 labelled reports (source + gold only, no char labels).
 
-    python -m training.model.demo_retrain --weights models/weights --out runs/demo [--no-promote]
+    python -m gongkai.training.model.demo_retrain --weights models/weights --out runs/demo [--no-promote]
 
 Generates 3 "newly labelled" reports of the layout (seed 6001) and 30 further ones to score
 (seed 6002), retrains with `gongkai train labelled`'s code path and prints field accuracy on the
@@ -15,10 +15,10 @@ import json
 import shutil
 from pathlib import Path
 
-from training.model.evaluate import evaluate_folder
-from training.model.retrain import retrain
-from training.synth.corpus import generate
-from training.synth.sample import SampleSpec
+from gongkai.training.model.evaluate import evaluate_folder
+from gongkai.training.model.retrain import retrain
+from gongkai.training.synth.corpus import generate
+from gongkai.training.synth.sample import SampleSpec
 
 LAYOUT = "pipe_lines"
 NOISE = {"clean": 1, "light": 1, "heavy": 1}

@@ -1,7 +1,7 @@
 """Model vs rules on benchmark samples: token-level macro F1 against the synthetic char labels and
 field accuracy of the whole pipeline, plus labelling time.
 
-    python -m training.model.evaluate data/bench/text-noisy --limit 100 [--labellers rules,model]
+    python -m gongkai.training.model.evaluate data/bench/text-noisy --limit 100 [--labellers rules,model]
 
 Both labellers are scored the same way: their spans become per-character span labels (B/I pooled)
 compared with the projected gold on non-space characters; macro over span labels present in gold.
@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from extraction.ingest import read_document
-from extraction.pipeline import extract_document, get_labeller
-from models.base import LabelledDocument
-from models.labels import label_name
-from training.model.data import project_labels, read_source, sample_stems
+from gongkai.extraction.ingest import read_document
+from gongkai.extraction.pipeline import extract_document, get_labeller
+from gongkai.models.base import LabelledDocument
+from gongkai.models.labels import label_name
+from gongkai.training.model.data import project_labels, read_source, sample_stems
 
 __all__ = ["evaluate_folder", "char_labels", "macro_f1"]
 
@@ -52,7 +52,7 @@ def macro_f1(pairs: list[tuple[str, str]]) -> float:
 def _labeller(name: str):
     """'rules', 'model' (the shipped model, hybrid) or 'model-pure' (the network alone)."""
     if name == "model-pure":
-        from models.token_classifier import WEIGHTS_DIR, ModelLabeller
+        from gongkai.models.token_classifier import WEIGHTS_DIR, ModelLabeller
 
         return ModelLabeller.from_dir(WEIGHTS_DIR, mode="pure")
     return get_labeller(name)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.labels import bio_labels
+from gongkai.models.labels import bio_labels
 
 __all__ = ["export", "onnx_logits"]
 

@@ -10,11 +10,11 @@ import json
 import random
 from pathlib import Path
 
-from models.labels import bio_labels
-from models.token_classifier import SPECIALS
-from training.model.corpus import examples_from_dirs
-from training.model.data import Example
-from training.model.trainer import TrainConfig, encode, set_seed, train
+from gongkai.models.labels import bio_labels
+from gongkai.models.token_classifier import SPECIALS
+from gongkai.training.model.corpus import examples_from_dirs
+from gongkai.training.model.data import Example
+from gongkai.training.model.trainer import TrainConfig, encode, set_seed, train
 
 __all__ = ["finetune", "load_vocab"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from training.model.corpus import examples_from_dirs, text_examples
-from training.model.trainer import ModelSize, TrainConfig, bert_config, encode, set_seed, train
-from training.model.vocab import build_vocab
+from gongkai.training.model.corpus import examples_from_dirs, text_examples
+from gongkai.training.model.trainer import ModelSize, TrainConfig, bert_config, encode, set_seed, train
+from gongkai.training.model.vocab import build_vocab
 
 __all__ = ["pretrain"]
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from models.promoted import current_weights_dir, models_dir, promote as promote_weights
-from models.token_classifier import ModelLabeller
-from training.model.evaluate import evaluate_folder
-from training.model.export import export
-from training.model.finetune import finetune
-from training.model.trainer import TrainConfig
-from training.model.weak import labelled_reports, weak_examples
+from gongkai.models.promoted import current_weights_dir, models_dir, promote as promote_weights
+from gongkai.models.token_classifier import ModelLabeller
+from gongkai.training.model.evaluate import evaluate_folder
+from gongkai.training.model.export import export
+from gongkai.training.model.finetune import finetune
+from gongkai.training.model.trainer import TrainConfig
+from gongkai.training.model.weak import labelled_reports, weak_examples
 
 __all__ = ["retrain", "bench_accuracy", "synthetic_mix", "RetrainError"]
 
@@ -50,8 +50,8 @@ def _mean(scores: dict) -> float:
 
 def synthetic_mix(out: Path, synth_n: int, bench_n: int, seed: int) -> tuple[list[Path], list[Path], list[Path]]:
     """Generate (train, val, bench) synthetic folders under `out/synth/` (kept: a rerun reuses them)."""
-    from training.synth.corpus import generate
-    from training.synth.sample import SampleSpec
+    from gongkai.training.synth.corpus import generate
+    from gongkai.training.synth.sample import SampleSpec
 
     def spec(kind: str) -> SampleSpec:
         return SampleSpec(kind=kind, noise={"clean": 2, "light": 2, "heavy": 1}, source_error_rate=0.05)

@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from models.labels import bio_labels
-from models.token_classifier import CLS, MASK, PAD, SEP, SPECIALS, UNK
-from training.model.data import IGNORE, Example
+from gongkai.models.labels import bio_labels
+from gongkai.models.token_classifier import CLS, MASK, PAD, SEP, SPECIALS, UNK
+from gongkai.training.model.data import IGNORE, Example
 
 __all__ = ["ModelSize", "TrainConfig", "encode", "train", "token_macro_f1", "bert_config", "set_seed"]
 

@@ -8,7 +8,7 @@ import string
 from collections import Counter
 from typing import Iterable
 
-from models.token_classifier import SPECIALS
+from gongkai.models.token_classifier import SPECIALS
 
 __all__ = ["ocr_charset", "build_vocab"]
 
@@ -18,7 +18,7 @@ def ocr_charset() -> set[str]:
     try:
         import onnxruntime as ort
 
-        from models.ocr import _bundled_model_dir, _find_model
+        from gongkai.models.ocr import _bundled_model_dir, _find_model
 
         path = _find_model(_bundled_model_dir(), "rec")
         sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])

@@ -13,13 +13,13 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from extraction.document import Document
-from extraction.fields import ALL_FIELDS
-from extraction.ingest import read_document
-from extraction.pipeline import extract_document
-from models.labels import Tag, label_name
-from models.rules import RuleLabeller
-from training.model.data import Example, SegLabels, example_from_seg_labels
+from gongkai.extraction.document import Document
+from gongkai.extraction.fields import ALL_FIELDS
+from gongkai.extraction.ingest import read_document
+from gongkai.extraction.pipeline import extract_document
+from gongkai.models.labels import Tag, label_name
+from gongkai.models.rules import RuleLabeller
+from gongkai.training.model.data import Example, SegLabels, example_from_seg_labels
 
 __all__ = ["WeakLabels", "weak_labels", "weak_examples", "labelled_reports"]
 

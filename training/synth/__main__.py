@@ -1,3 +1,3 @@
-from training.synth.cli import app
+from gongkai.training.synth.cli import app
 
 app()

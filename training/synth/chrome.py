@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from training.synth.content import ReportContent
+from gongkai.training.synth.content import ReportContent
 
 __all__ = ["header_lines", "footer_lines", "crawler_header", "title_text"]
 

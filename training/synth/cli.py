@@ -1,7 +1,7 @@
 """`gongkai synth`: generate a synthetic corpus, or the fixed benchmark splits.
 
 Wire into the main CLI (service/cli.py) with one line:  `synth.register(app)`  — or call
-`synth_command(...)` from your own typer command. Also runnable alone: `python -m training.synth`.
+`synth_command(...)` from your own typer command. Also runnable alone: `python -m gongkai.training.synth`.
 """
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ def synth_command(n: int = 100, kinds: str = "text", seed: int = 0, out: Path = 
     Returns {"samples": count, "seconds": wall time}."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from eval.splits import SPLITS, build_split
-    from training.synth.corpus import generate
-    from training.synth.noise import LEVELS
-    from training.synth.sample import KINDS, SampleSpec  # here, not at import: `gongkai --help` stays fast
+    from gongkai.eval.splits import SPLITS, build_split
+    from gongkai.training.synth.corpus import generate
+    from gongkai.training.synth.noise import LEVELS
+    from gongkai.training.synth.sample import KINDS, SampleSpec  # here, not at import: `gongkai --help` stays fast
 
     t0 = time.time()
     cols = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -64,7 +64,7 @@ def synth(
     split: str = typer.Option(None, help="build benchmark split(s) instead: a name from eval/splits.py or all"),
 ) -> None:
     """Generate synthetic annual reports with exact gold labels."""
-    from training.synth.pdf import FontMissing
+    from gongkai.training.synth.pdf import FontMissing
 
     try:
         res = synth_command(n, kinds, seed, out, source_error_rate, noise, layouts, split)

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from extraction import fields as F
-from training.synth.orgs import Org, draw_org
+from gongkai.extraction import fields as F
+from gongkai.training.synth.orgs import Org, draw_org
 
 __all__ = ["ReportContent", "draw_content", "violated", "OTHER_FIELDS"]
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Callable, Iterable
 
-from training.synth.sample import Sample, SampleSpec, make_html, make_pdf, make_scan, make_text
+from gongkai.training.synth.sample import Sample, SampleSpec, make_html, make_pdf, make_scan, make_text
 
 __all__ = ["make_sample", "write_sample", "generate"]
 

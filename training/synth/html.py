@@ -6,11 +6,11 @@ from __future__ import annotations
 import html as _html
 import random
 
-from models.labels import Tag
-from training.synth import chrome
-from training.synth.pieces import Piece, lab
-from training.synth.report import Block, Report
-from training.synth.tables import Grid
+from gongkai.models.labels import Tag
+from gongkai.training.synth import chrome
+from gongkai.training.synth.pieces import Piece, lab
+from gongkai.training.synth.report import Block, Report
+from gongkai.training.synth.tables import Grid
 
 __all__ = ["render_html", "draw_encoding", "HTML_VARIANTS"]
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import random
 
-from extraction import template as T
+from gongkai.extraction import template as T
 
-from training.synth.content import ReportContent
+from gongkai.training.synth.content import ReportContent
 
 __all__ = ["preamble", "section1", "section5", "section6"]
 

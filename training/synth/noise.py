@@ -13,8 +13,8 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
-from models.labels import Tag
-from training.synth.pieces import Cell, Line, Piece, lab
+from gongkai.models.labels import Tag
+from gongkai.training.synth.pieces import Cell, Line, Piece, lab
 
 __all__ = ["NoiseLevel", "LEVELS", "apply_noise"]
 

@@ -23,8 +23,8 @@ from reportlab.platypus.doctemplate import LayoutError
 from reportlab.platypus import (BaseDocTemplate, Frame, NextPageTemplate, PageBreak, PageTemplate, Paragraph,
                                 Spacer, Table, TableStyle)
 
-from training.synth.report import Report
-from training.synth.tables import Grid
+from gongkai.training.synth.report import Report
+from gongkai.training.synth.tables import Grid
 
 __all__ = ["FontMissing", "fonts_available", "render_pdf"]
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from extraction import template as T
-from models.labels import Tag
-from training.synth import chrome, narrative
-from training.synth.content import ReportContent
-from training.synth.pieces import Piece, lab
-from training.synth.tables import Grid, Typo, build_t2, build_t3, build_t4
+from gongkai.extraction import template as T
+from gongkai.models.labels import Tag
+from gongkai.training.synth import chrome, narrative
+from gongkai.training.synth.content import ReportContent
+from gongkai.training.synth.pieces import Piece, lab
+from gongkai.training.synth.tables import Grid, Typo, build_t2, build_t3, build_t4
 
 __all__ = ["Block", "Report", "build_report"]
 

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from training.synth.content import ReportContent, draw_content
-from training.synth.layouts import LAYOUTS, TEXT_MIX
-from training.synth.noise import LEVELS, apply_noise
-from training.synth.pieces import assemble
-from training.synth.report import build_report
-from training.synth.tables import draw_typo
+from gongkai.training.synth.content import ReportContent, draw_content
+from gongkai.training.synth.layouts import LAYOUTS, TEXT_MIX
+from gongkai.training.synth.noise import LEVELS, apply_noise
+from gongkai.training.synth.pieces import assemble
+from gongkai.training.synth.report import build_report
+from gongkai.training.synth.tables import draw_typo
 
 __all__ = ["SampleSpec", "Sample", "sample_rngs", "make_text", "make_content"]
 
@@ -98,7 +98,7 @@ def _unprinted(gold: dict, info: dict) -> None:
 
 
 def make_html(seed: int, index: int, spec: SampleSpec) -> Sample:
-    from training.synth.html import HTML_VARIANTS, draw_encoding, render_html
+    from gongkai.training.synth.html import HTML_VARIANTS, draw_encoding, render_html
 
     rng, np_rng = sample_rngs(seed, index, "html")
     content = make_content(rng, np_rng, spec)
@@ -137,7 +137,7 @@ def _t3_pages(pdf: bytes) -> list[int]:
 
 def make_pdf(seed: int, index: int, spec: SampleSpec, kind: str = "pdf") -> tuple[Sample, object]:
     """A digital PDF sample (and the rng the scan step continues with)."""
-    from training.synth.pdf import render_pdf
+    from gongkai.training.synth.pdf import render_pdf
 
     rng, np_rng = sample_rngs(seed, index, kind)
     content = make_content(rng, np_rng, spec)
@@ -153,7 +153,7 @@ def make_pdf(seed: int, index: int, spec: SampleSpec, kind: str = "pdf") -> tupl
 
 
 def make_scan(seed: int, index: int, spec: SampleSpec) -> Sample:
-    from training.synth.scan import render_scan
+    from gongkai.training.synth.scan import render_scan
 
     sample, (rng, np_rng) = make_pdf(seed, index, spec, kind="scan")
     data, deg, jpgs = render_scan(sample.data, rng, np_rng, sample.gold["meta"]["org"], sample.gold["pdf"]["t3_pages"],

@@ -14,7 +14,7 @@ import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, ImageFont
 
-from training.synth.pdf import SANS, SERIF, _find
+from gongkai.training.synth.pdf import SANS, SERIF, _find
 
 __all__ = ["render_scan", "degrade_page"]
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from extraction import template as T
-from models.labels import Tag
-from training.synth.content import ReportContent
-from training.synth.pieces import Cell, Piece, lab
+from gongkai.extraction import template as T
+from gongkai.models.labels import Tag
+from gongkai.training.synth.content import ReportContent
+from gongkai.training.synth.pieces import Cell, Piece, lab
 
 __all__ = ["GridCell", "Grid", "Typo", "draw_typo", "build_t2", "build_t3", "build_t4", "fmt_value"]
 

@@ -1,9 +1,9 @@
 """Text layout families. Each has `lines(report, rng) -> [Line]` and
 `serialize(lines, rng, info) -> [Piece]`; the noise model runs between the two."""
-from training.synth.layouts.converted import CONVERTED_LAYOUTS
-from training.synth.layouts.crawled import CRAWLED_LAYOUTS
-from training.synth.layouts.flat import FLAT_LAYOUTS
-from training.synth.layouts.pdftext import PdfText
+from gongkai.training.synth.layouts.converted import CONVERTED_LAYOUTS
+from gongkai.training.synth.layouts.crawled import CRAWLED_LAYOUTS
+from gongkai.training.synth.layouts.flat import FLAT_LAYOUTS
+from gongkai.training.synth.layouts.pdftext import PdfText
 
 LAYOUTS = {**FLAT_LAYOUTS, PdfText.name: PdfText, **CRAWLED_LAYOUTS, **CONVERTED_LAYOUTS}
 # default mix for kind=text, by how often users submit each form

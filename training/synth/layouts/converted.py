@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import random
 
-from extraction import template as T
-from models.labels import Tag
-from training.synth.noise import CONFUSABLE, DIGIT_CONFUSABLE
-from training.synth.pieces import Cell, Line, Piece, lab
-from training.synth.report import Report
-from training.synth.tables import Grid
+from gongkai.extraction import template as T
+from gongkai.models.labels import Tag
+from gongkai.training.synth.noise import CONFUSABLE, DIGIT_CONFUSABLE
+from gongkai.training.synth.pieces import Cell, Line, Piece, lab
+from gongkai.training.synth.report import Report
+from gongkai.training.synth.tables import Grid
 
 __all__ = ["ConverterMarkdown", "OcrMarkdown", "CONVERTED_LAYOUTS"]
 

@@ -25,11 +25,11 @@ from __future__ import annotations
 import random
 import re
 
-from extraction import template as T
-from models.labels import Tag
-from training.synth.layouts.flat import Crawler
-from training.synth.pieces import Cell, Line, Piece, lab
-from training.synth.report import Report
+from gongkai.extraction import template as T
+from gongkai.models.labels import Tag
+from gongkai.training.synth.layouts.flat import Crawler
+from gongkai.training.synth.pieces import Cell, Line, Piece, lab
+from gongkai.training.synth.report import Report
 
 __all__ = ["Collapsed", "SpanLine", "SquashedPage", "CRAWLED_LAYOUTS"]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import random
 
-from models.labels import Tag
-from training.synth.pieces import Cell, Line, Piece, lab
-from training.synth.report import Block, Report
-from training.synth import chrome
+from gongkai.models.labels import Tag
+from gongkai.training.synth.pieces import Cell, Line, Piece, lab
+from gongkai.training.synth.report import Block, Report
+from gongkai.training.synth import chrome
 
 __all__ = ["FLAT_LAYOUTS", "grid_lines", "block_lines"]
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import random
 import re
 
-from models.labels import Tag
-from training.synth.pieces import Cell, Line, Piece, lab
-from training.synth.report import Report
+from gongkai.models.labels import Tag
+from gongkai.training.synth.pieces import Cell, Line, Piece, lab
+from gongkai.training.synth.report import Report
 
 __all__ = ["PdfText"]
 
