@@ -21,6 +21,7 @@ from gongkai.extraction import template as T
 from gongkai.extraction.align import Alignment, CellSource, alignments, fallback, unread
 from gongkai.extraction.row_alignments import CONSTRAINTS, MAX_COUNT, row_alignments
 from gongkai.extraction.assemble import Assembled, RowReading, Token
+from gongkai.extraction.constraints import broken_constraints
 from gongkai.extraction.milp import Model
 from gongkai.extraction.result import (
     Candidate, CellStatus, Correction, FieldResult, MergedRow, NarrativeFigure, Violation, ViolationKind,
@@ -516,21 +517,14 @@ def _effective(c: Cell) -> int | float | None:
 
 
 def _violations(asm: Assembled, cells: dict[str, Cell], U: float) -> list[Violation]:
-    broken = []
-    for name, lhs, rhs in CONSTRAINTS:
-        vals = [_effective(cells[f]) for f in lhs + rhs]
-        if any(v is None for v in vals):
-            continue
-        lv = sum(_effective(cells[f]) for f in lhs)
-        rv = sum(_effective(cells[f]) for f in rhs)
-        if abs(lv - rv) > 1e-9:
-            broken.append((name, lhs, rhs, lv, rv))
+    broken = broken_constraints({f: _effective(c) for f, c in cells.items()})  # the one check
     if not broken:
         return []
     explanations = _smallest_explanations(cells, U)
     changed = explanations[0] if explanations else set()
     out = []
-    for name, lhs, rhs, lv, rv in broken:
+    for b in broken:
+        name, lhs, rhs, lv, rv = b.name, b.lhs, b.rhs, b.lhs_value, b.rhs_value
         involved = [f for f in lhs + rhs if f in changed] or lhs + rhs
         others = [sorted(f for f in lhs + rhs if f in e) for e in explanations[1:]]
         others = [o for o in others if o and o != involved]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gongkai.extraction.fields import ALL_FIELDS, CONSTRAINTS
+from gongkai.extraction.constraints import broken_constraints
+from gongkai.extraction.fields import ALL_FIELDS
 from gongkai.extraction.review_policy import decide
 from gongkai.extraction.result import CellStatus, ExtractionResult, FieldResult, Violation, ViolationKind
 
@@ -39,24 +40,21 @@ def apply_edits(result: ExtractionResult, edits: dict[str, int | float | None]) 
 
 
 def recheck(result: ExtractionResult) -> list[Violation]:
-    """The 勾稽 constraints on the current values; a break among verified cells is the source's own error."""
+    """The 勾稽 constraints on the current values, by the reconciler's own check
+    (`extraction.constraints`): a cell with no value (missing, blank, `/`) is not 0, so a constraint
+    over it is not broken. A value is the cell's, or the one the sums imply for a cell not printed as
+    a number. A break among verified cells is the source's own error."""
     before = {v.constraint: v for v in result.violations}
-    values = result.values()
+    values = {fid: f.value if f.value is not None else f.implied for fid, f in result.fields.items()}
     out = []
-    for name, lhs, rhs in CONSTRAINTS:
-        cells = lhs + rhs
-        if all(values.get(c) is None for c in cells):
-            continue
-        a = sum(values.get(c) or 0 for c in lhs)
-        b = sum(values.get(c) or 0 for c in rhs)
-        if abs(a - b) < 1e-6:
-            continue
-        verified = all(result.fields.get(c) is not None and result.fields[c].human_verified for c in cells
-                       if values.get(c) is not None)
-        old = before.get(name)
+    for b in broken_constraints(values):
+        cells = b.lhs + b.rhs
+        verified = all(result.fields[c].human_verified for c in cells)
+        old = before.get(b.name)
         kind = ViolationKind.source_error if verified or old is None else old.kind
-        out.append(Violation(constraint=name, lhs=lhs, rhs=rhs, lhs_value=a, rhs_value=b, difference=a - b,
-                             kind=kind, cells=old.cells if old else cells))
+        out.append(Violation(constraint=b.name, lhs=b.lhs, rhs=b.rhs, lhs_value=b.lhs_value,
+                             rhs_value=b.rhs_value, difference=b.difference, kind=kind,
+                             cells=old.cells if old else cells))
     return out
 
 
