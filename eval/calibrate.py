@@ -35,7 +35,8 @@ from gongkai.extraction.review_policy import CONFIDENT, review_reasons
 
 __all__ = ["fit_isotonic", "fit", "apply", "choose_threshold", "VALIDATION", "main"]
 
-VALIDATION = ("val-text-noisy", "val-crawler", "val-pdftext", "val-html", "val-scan")
+VALIDATION = ("val-text-noisy", "val-crawler", "val-pdftext", "val-html", "val-fam-collapsed", "val-fam-spanline",
+              "val-fam-squashed", "val-fam-converter-md", "val-fam-ocr-md", "val-scan")
 MIN_CELLS_PER_KIND = 2000
 MIN_DOCS_PER_KIND = 40
 
@@ -105,7 +106,7 @@ def apply(records: Sequence[Record], calibrator: dict | None) -> list[tuple]:
             out.append((None, rec.sample.gold))
             continue
         cells, doc = calibrate({k: f.confidence for k, f in r.fields.items()}, r.confidence, r.source_kind,
-                               calibrator, merged_fields(r.merged_rows))
+                               calibrator, merged_fields(r.merged_rows), {k for k, f in r.fields.items() if f.candidates})
         fields = {k: replace(f, confidence=cells[k]) for k, f in r.fields.items()}
         cal = replace(r, fields=fields, confidence=doc)
         reasons = review_reasons(cal, threshold)

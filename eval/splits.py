@@ -80,6 +80,17 @@ _V = [
           about="calibration: pdftotext layout"),
     Split("val-html", "html", 100, 2006, about="calibration: HTML pages"),
     Split("val-scan", "scan", 20, 2008, dpi=(100, 150, 200, 300), about="calibration: scans, all dpi"),
+    # the real-world families, so their kinds of doubt (collapsed runs, squashed rows, "-" cells) are
+    # calibrated on data of their own shape, not only on the generic layouts'
+    Split("val-fam-collapsed", "text", 40, 2101, layouts={"collapsed": 1}, levels=_BUREAUS,
+          about="calibration: crawler export, equal runs collapsed"),
+    Split("val-fam-spanline", "text", 40, 2102, layouts={"spanline": 1}, levels=_CITIES,
+          about="calibration: one span per line, split numbers"),
+    Split("val-fam-squashed", "text", 40, 2103, layouts={"squashed_page": 1}, levels=_DISTRICTS,
+          about="calibration: squashed one-line pages"),
+    Split("val-fam-converter-md", "text", 40, 2104, layouts={"converter_md": 1},
+          about="calibration: PDF-to-Markdown converter tables"),
+    Split("val-fam-ocr-md", "text", 40, 2105, layouts={"ocr_md": 1}, about="calibration: OCR Markdown"),
 ]
 VALIDATION_SPLITS: dict[str, Split] = {s.name: s for s in _V}
 

@@ -97,7 +97,7 @@ def _collapsed(tokens: list[Token], n: int) -> list[Alignment]:
         return []
     if any(tokens[i].value == tokens[i + 1].value for i in range(k - 1)):
         return []  # the exporter would have printed these two as one
-    if any(_leading_zero(t.raw) for t in tokens):
+    if any(leading_zero(t.raw) for t in tokens):
         return []  # "0000000" is cells squashed together, not one printed number
     out = []
     for cuts in combinations(range(1, n), k - 1):
@@ -109,7 +109,8 @@ def _collapsed(tokens: list[Token], n: int) -> list[Alignment]:
     return out
 
 
-def _leading_zero(raw: str) -> bool:
+def leading_zero(raw: str) -> bool:
+    """A digit run opening with 0 ("002"): no report prints a count so, so it is several cells squashed."""
     digits = raw.replace(",", "").strip()
     return len(digits) > 1 and digits.isdigit() and digits.startswith("0")
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from gongkai.extraction import template as T
 from gongkai.extraction.digitlike import LOOKALIKE_PROB, as_digits, reads_lookalikes
-from gongkai.extraction.document import Document, SourceKind
+from gongkai.extraction.document import DIGITAL_KINDS, Document, SourceKind
 from gongkai.extraction.meta import MetaReading, read_meta
 from gongkai.extraction.narrative import narrative_figures
 from gongkai.extraction.result import CellStatus, NarrativeFigure, Provenance
@@ -86,6 +86,8 @@ class Assembled(BaseModel):
     narrative: list[NarrativeFigure] = Field(default_factory=list, description="figures the prose states")
     set_aside: list[RowReading] = Field(
         default_factory=list, description="second printings of a row that fitted worse than the one kept")
+    not_printed: list[str] = Field(
+        default_factory=list, description="table-2 row keys the report leaves out (label nowhere in the text)")
 
     def tables(self) -> set[str]:
         return {r.table for r in self.rows}
@@ -314,6 +316,19 @@ def assemble(labelled: LabelledDocument, *, ocr: bool = False) -> Assembled:
     for row in builder.rows + builder.duplicates:
         row.tokens = _into_its_blank(_without_label_lines(row.tokens), len(row.fields), builder.outside)
     rows = builder.finish()
-    return Assembled(source_kind=labelled.document.source_kind, org=meta.org, year=meta.year, title=meta.title,
+    kind = labelled.document.source_kind
+    return Assembled(source_kind=kind, org=meta.org, year=meta.year, title=meta.title,
                      meta=meta, rows=rows, sections=sections, warnings=builder.warnings, set_aside=builder.set_aside,
-                     narrative=narrative_figures(labelled))
+                     narrative=narrative_figures(labelled),
+                     not_printed=[] if ocr or kind not in DIGITAL_KINDS
+                     else not_printed_rows(rows, "".join(nfkc(s.text) for s in labelled.document.segments)))
+
+
+def not_printed_rows(rows: list[RowReading], text: str) -> list[str]:
+    """Table-2 rows the report does not print at all: the table is there but the row's label occurs
+    nowhere in the text (county bureaus' exports drop 规章, which they cannot issue). Only for digital
+    text — an OCR'd label may be garbled beyond recognition, and then the row was lost, not left out."""
+    read = {r.key for r in rows if r.table == "t2"}
+    if not read:
+        return []
+    return [row.key for row in T.T2_ROWS if row.key not in read and nfkc(row.label) not in text]

@@ -45,15 +45,25 @@ for _name, _lhs, _rhs in F.CONSTRAINTS:
         _MEMBERSHIP.setdefault(_f, []).append((_name, [*_lhs, *_rhs]))
 
 
+_ACROSS_ROWS = {name: len({m.rsplit(".", 1)[0] for m in (*lhs, *rhs)}) > 1 for name, lhs, rhs in F.CONSTRAINTS}
+
+
 def _effective(c: Cell):
     return c.value if c.value is not None else c.implied
 
 
 def _holding_checks(cell: Cell, outcome: Outcome, broken: set[str]) -> list[str]:
     """The constraints that actually cross-check this cell: all their cells have a value and the
-    constraint holds (one with an unread cell checks nothing)."""
+    constraint holds (one with an unread cell checks nothing, nor does one whose cell never read was
+    given a value by these very sums)."""
     return [name for name, members in _MEMBERSHIP.get(cell.field, [])
-            if name not in broken and all(_effective(outcome.cells[m]) is not None for m in members)]
+            if name not in broken and all(_effective(outcome.cells[m]) is not None and _was_read(outcome.cells[m])
+                                          for m in members)]
+
+
+def _was_read(c: Cell) -> bool:
+    """A printed cell (a number, or a blank the sums count as 0) — not one no printed row gave."""
+    return c.token is not None or (c.source is not None and c.source.kind == "free" and c.value is not None)
 
 
 def merged_fields(merged_rows) -> set[str]:
@@ -77,8 +87,7 @@ def document_score(per_cell: dict[str, float], exclude: set[str] | frozenset = f
 TROUBLED = 0.05  # a document where more than 1 cell in 20 could not be read is one whose reading went astray
 UNCHECKED_IN_TROUBLE = 0.6  # ceiling there for a cell no holding constraint cross-checks
 CHECKED_IN_TROUBLE = 0.93  # ceiling there for one that is cross-checked (the sums can hold on wrong cells)
-UNCHECKED_IN_DOUBT = 0.85  # ceilings (× reading) in a document with any doubtful cell at all
-CHECKED_IN_DOUBT = 0.97
+CHECKED_IN_DOUBT = 0.97  # ceiling in a document with any doubtful cell at all (others: UNCHECKED_IN_TROUBLE)
 BLANK_FORCED = 0.3  # a cell printed blank where the sums force a non-zero number
 BLANK_AMONG_ZEROS = 0.6  # a blank cell in a row that prints its other zeros as "0" (a lost digit?)
 
@@ -98,12 +107,12 @@ def cell_confidence(cell: Cell, outcome: Outcome, broken: set[str], doubtful: se
     `trouble`: the share of the document's cells that could not be read with confidence — when the
     reading went astray elsewhere even a well-aligned row may be misplaced, so no unverified cell
     there is confident, and in a document with any doubt at all nothing is certain."""
-    if cell.candidates:
-        return AMBIGUOUS
+    if cell.candidates:  # table 2: its share of the row's weight (extraction/reconcile.py `_table2`)
+        return AMBIGUOUS if cell.support is None else cell.support * ALIGNMENT_TRUST.get(cell.how, 0.85)
     free = cell.source is not None and cell.source.kind == "free"
     if cell.token is None and not free:
-        if cell.field in merged:
-            return MERGED
+        if cell.field in merged or cell.how == "not_printed":  # absent by the form — unless the
+            return _in_document(MERGED, 1.0, False, trouble)      # document's reading went astray
         return NEVER_READ_IMPLIED if cell.implied is not None else NEVER_READ
     if free and cell.value is None:
         return 0.0
@@ -111,7 +120,8 @@ def cell_confidence(cell: Cell, outcome: Outcome, broken: set[str], doubtful: se
     if cell.value is None and cell.implied is not None:  # printed blank or "/": the sums (not the reading)
         if cell.implied != 0:                              # fill it, so they cannot vouch for it
             return BLANK_FORCED * reading
-        p = reading * (BLANK_AMONG_ZEROS if cell.field.rsplit(".", 1)[0] in zero_rows else 1.0)
+        lost = cell.token is not None and not cell.token.raw.strip()  # a printed "-", "/", "无" is a mark
+        p = reading * (BLANK_AMONG_ZEROS if lost and cell.field.rsplit(".", 1)[0] in zero_rows else 1.0)
         return _in_document(p, reading, False, trouble)
     fit = cell.how == "exact" and not free
     align = 1.0 if fit else ALIGNMENT_TRUST.get(cell.how, 0.85)
@@ -120,7 +130,11 @@ def cell_confidence(cell: Cell, outcome: Outcome, broken: set[str], doubtful: se
     names = [name for name, _ in _MEMBERSHIP.get(cell.field, [])]
     if any(n in broken for n in names) and (not fit or cell.contested or not cell.certain):
         return reading * align * 0.5  # a re-cut or uncertain reading that breaks a sum: no finding about the report
-    checked = bool(names) and bool(_holding_checks(cell, outcome, broken))
+    holding = _holding_checks(cell, outcome, broken) if names else []
+    checked = bool(holding)
+    # a row's own sum holding says the row is consistent, not that it is this row: with doubt in the
+    # document (rows may be misplaced), only a sum across rows vouches for a cell
+    across = any(_ACROSS_ROWS[n] for n in holding)
     only_own_errors = bool(names) and fit and all(n in source_errors for n in names)
     if checked:
         if fit and not cell.contested:
@@ -129,17 +143,21 @@ def cell_confidence(cell: Cell, outcome: Outcome, broken: set[str], doubtful: se
             p = reading * (0.95 if cell.contested else 0.98) * (0.9 if cell.how == "truncated" else 1.0)
     elif names and not only_own_errors:
         p = reading * (0.9 if fit else 0.6 * align)
+    elif cell.support is not None:  # table 2: as sure as the share of the row's plausible cuts behind it
+        p = reading * align * cell.support
     else:
         p = reading * (1.0 if fit else 0.85 * align) * (CONTESTED if cell.contested else 1.0)
-    return _in_document(p, reading, checked, trouble)
+    # only a cell read as printed, uncontested, is vouched for by a holding sum in a doubtful document: a
+    # re-cut or contested cell, or one the sums themselves filled, agrees with them by construction
+    return _in_document(p, reading, checked and fit and not cell.contested and (across or not trouble), trouble)
 
 
 def _in_document(p: float, reading: float, checked: bool, trouble: float) -> float:
     """The ceilings a document's own doubt puts on a cell (see `cell_confidence`)."""
     if trouble > TROUBLED:
         return min(p, CHECKED_IN_TROUBLE) if checked else min(p, UNCHECKED_IN_TROUBLE) * (1.0 - trouble)
-    if trouble > 0:
-        return min(p, CHECKED_IN_DOUBT) if checked else min(p, UNCHECKED_IN_DOUBT * reading)
+    if trouble > 0:  # such a document is flagged anyway (a cell below 0.5): only firm cells are trusted
+        return min(p, CHECKED_IN_DOUBT) if checked else min(p, UNCHECKED_IN_TROUBLE * reading)
     return p
 
 
@@ -174,10 +192,21 @@ def apply_curve(curve: dict | None, p: float) -> float:
     return float(np.interp(p, curve["x"], curve["y"]))
 
 
+AMBIGUOUS_CEILING = 0.89  # a cell with candidates is never confident, whatever its kind scores on average
+# nor is one whose raw score is no better than an unchecked cell's in a troubled document: a blank where a
+# lost digit may be, a re-cut value no sum checks, one that breaks a sum — the curve's average for that
+# level (mostly right cells) says nothing about which of them is the wrong one
+THIN_EVIDENCE = UNCHECKED_IN_TROUBLE
+
+
 def calibrate(per_cell: dict[str, float], document: float, source_kind: str | None,
-              calibrator: dict | None, exclude: set[str] | frozenset = frozenset()) -> tuple[dict[str, float], float]:
+              calibrator: dict | None, exclude: set[str] | frozenset = frozenset(),
+              ambiguous: set[str] | frozenset = frozenset()) -> tuple[dict[str, float], float]:
     """Map raw scores through the calibrator. With `document_from_cells` (version 2) the document's
-    input is the product of its *calibrated* cells (`exclude`: merged sub-rows), then its own curve."""
+    input is the product of its *calibrated* cells (`exclude`: merged sub-rows), then its own curve.
+    `ambiguous`: the cells with candidates — the pooled curve may lift their level (most such cells of
+    a kind are right), but a value with a rival reading is not one to trust unread, so they stay below
+    the confident line, as do cells of raw score at most `THIN_EVIDENCE`."""
     if calibrator is None:
         return per_cell, document
     cc = _curve(calibrator.get("cell"), source_kind)
@@ -185,7 +214,8 @@ def calibrate(per_cell: dict[str, float], document: float, source_kind: str | No
     if cc:
         xs = np.fromiter(per_cell.values(), float, len(per_cell))
         ys = np.interp(xs, cc["x"], cc["y"])
-        per_cell = dict(zip(per_cell, ys.tolist()))
+        per_cell = {f: (min(y, AMBIGUOUS_CEILING) if f in ambiguous or x <= THIN_EVIDENCE else y)
+                    for f, x, y in zip(per_cell, xs.tolist(), ys.tolist())}
         if calibrator.get("document_from_cells"):
             document = document_score(per_cell, exclude)
     return per_cell, apply_curve(dc, document)
@@ -200,7 +230,8 @@ def score(outcome: Outcome, source_kind: str | None = None) -> tuple[dict[str, f
     """Per-cell and document confidence (calibrated when a calibrator is in force)."""
     per_cell, document = raw_score(outcome)
     kind = getattr(source_kind, "value", source_kind)
-    return calibrate(per_cell, document, kind, load_calibrator(), merged_fields(outcome.merged_rows))
+    return calibrate(per_cell, document, kind, load_calibrator(), merged_fields(outcome.merged_rows),
+                     {f for f, c in outcome.cells.items() if c.candidates})
 
 
 def raw_score(outcome: Outcome) -> tuple[dict[str, float], float]:

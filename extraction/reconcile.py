@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from scipy.optimize import linprog
 
 from gongkai.extraction import template as T
-from gongkai.extraction.align import Alignment, CellSource, alignments, fallback, unread
+from gongkai.extraction.align import Alignment, CellSource, leading_zero, alignments, fallback, unread
 from gongkai.extraction.row_alignments import CONSTRAINTS, MAX_COUNT, row_alignments
 from gongkai.extraction.assemble import Assembled, RowReading, Token
 from gongkai.extraction.constraints import broken_constraints
@@ -49,6 +49,9 @@ class Cell:
     candidates: list[int | float] = field(default_factory=list)
     corrected: Correction | None = None
     contested: bool = False  # the row's other candidate alignments put another value here
+    # table 2 (no 勾稽关系 to decide): the share of the row's alignment weight, exp(-cost), behind this
+    # value — 1.0 when every plausible cut gives it, ~0.8 when a rival cut is only 1.5 nats dearer
+    support: float | None = None
 
 
 @dataclass
@@ -281,6 +284,10 @@ def reconcile(asm: Assembled, mode: str = "full") -> Outcome:
                 {_cell_from(row, alt.cells[i], alt.how, rc, f).value for alt in readings}) > 1
 
     _table2(asm, cells, warnings, {a.how for a in chosen_align})
+    for key in asm.not_printed:
+        for f in T.T2_ROW_FIELDS[key]:
+            cells[f].how = "not_printed"  # absent by the form, not lost (extraction/assemble.py `not_printed_rows`)
+        warnings.append(f"t2.{key}: the report does not print this row (its label is nowhere in the text)")
     known = {f: c.value for f, c in cells.items() if f in prob.x and c.value is not None}
     violated = {name for name, e in prob.e.items() if res.x[e] > 0.5}
     _pin_unknowns(prob, cells, known, merged_out, violated)
@@ -296,6 +303,7 @@ T2_STOCK_REPEALED = 0.5  # nats: as many repealed this year as are in force
 T2_STOCK_YEARS = 8.0  # in force ≈ this many years of issuance (a weak prior: squashed rows only need a tie-break)
 T2_STOCK_WEIGHT = 0.5  # nats per squared log-ratio off it
 T2_NEAR_TIE = 0.75  # nats: table-2 readings this close to the best are candidates
+T2_RIVAL_SHARE = 0.1  # so is any value holding this share of the row's alignment weight: not pinned down
 STYLE_BONUS = 2.5  # nats: a document squashes (or collapses) all its rows alike
 IMPLAUSIBLE = 3.0  # nats: fewer documents in force than issued this year
 
@@ -315,6 +323,8 @@ def _table2(asm: Assembled, cells: dict[str, Cell], warnings: list[str], styles:
             for f, src in zip(row.fields, a.cells):
                 if f in stated and _cell_from(row, src, a.how, {}, f).value != stated[f]:
                     c += COST_NARRATIVE
+                if src.kind == "token" and leading_zero(row.tokens[src.token].raw):
+                    c += IMPLAUSIBLE  # no report prints "002" for 2: a run opening with 0 is cells squashed
             if len(row.fields) == 3:  # issued, repealed, in_force
                 issued, repealed, in_force = (_cell_from(row, src, a.how, {}, "").value for src in a.cells)
                 if issued is not None and in_force is not None and in_force < issued:
@@ -334,13 +344,21 @@ def _table2(asm: Assembled, cells: dict[str, Cell], warnings: list[str], styles:
         best = ties[0]
         if best.how not in ("exact",):
             warnings.append(f"t2.{row.key}: {len(row.tokens)} tokens for {len(row.fields)} cells, read as {best.how}")
+        weights = [math.exp(low - c) for c in costs]
+        total = sum(weights)
         for i, f in enumerate(row.fields):
             cell = _cell_from(row, best.cells[i], best.how, {}, f)
+            values = [_cell_from(row, a.cells[i], a.how, {}, f).value for a in aligns]
+            share: dict = {}
+            for v, w in zip(values, weights):
+                share[v] = share.get(v, 0.0) + w / total
             options = {_cell_from(row, a.cells[i], a.how, {}, f).value for a in ties}
-            if len(options) > 1:
-                cell.candidates = sorted(v for v in options if v is not None)
+            options = {v for v in options | {v for v, sh in share.items() if sh >= T2_RIVAL_SHARE} if v is not None}
+            if len(options) > 1:  # a rival "unknown" (the cell left unread) lowers `support`, is no candidate
+                cell.candidates = sorted(options)
                 cell.certain = False
-            cell.contested = len({_cell_from(row, a.cells[i], a.how, {}, f).value for a in aligns}) > 1
+            cell.contested = len(share) > 1
+            cell.support = share[cell.value]
             if f in T.DECIMAL_FIELDS and isinstance(cell.value, int):
                 cell.value = float(cell.value)
             cells[f] = cell

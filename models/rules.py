@@ -117,6 +117,17 @@ class _Spans:
         """Take back the spans of one tag on a segment (a line first read as prose, then as more)."""
         self.spans = [s for s in self.spans if not (s.segment == seg and s.tag is tag)]
 
+    def cell_pieces(self, seg: int) -> list[Piece]:
+        """`pieces` of a segment, except that a grid cell holding a number with look-alike letters in
+        it (`1B`, `2O`: an OCR'd table) is one piece, so the whole misread reaches the reconciler,
+        which may read it as 18 / 20 — cut at the letter, `1B` would be a confident, wrong 1."""
+        text = self.doc.segments[seg].text
+        ps = pieces(text)
+        if len(ps) > 1 and any(p.is_number for p in ps) and self.digit_like(seg, Piece(0, len(text), text, False)):
+            lead = len(text) - len(text.lstrip())
+            return [Piece(lead, len(text.rstrip()), text.strip(), False)]
+        return ps
+
     def digit_like(self, seg: int, p: Piece) -> bool:
         """`O` alone in a cell of an OCR'd table is a zero (see extraction.digitlike)."""
         return reads_lookalikes(self.doc.source_kind, self.doc.segments[seg], p.text) and as_digits(p.text) is not None
@@ -217,7 +228,7 @@ class _Table2:
             if not self.out.doc.segments[i].text.strip() and self.seen:
                 self.out.add(i, 0, 0, Tag.VALUE)
                 continue
-            for p in pieces(self.out.doc.segments[i].text):
+            for p in self.out.cell_pieces(i):
                 if p.is_number or (self.seen and self.out.digit_like(i, p)):
                     self.out.add(i, p.start, p.end, Tag.VALUE)
                     continue
@@ -266,7 +277,7 @@ class _Table3:
             if not self.out.doc.segments[i].text.strip() and self.pointer >= 0:
                 self.out.add(i, 0, 0, Tag.VALUE)  # a printed blank cell (HTML / grid sources)
                 continue
-            for p in pieces(self.out.doc.segments[i].text):
+            for p in self.out.cell_pieces(i):
                 started = self.pointer >= 0 or self.group_open
                 if p.is_number or (started and self.out.digit_like(i, p)):
                     self.out.add(i, p.start, p.end, Tag.VALUE if started else Tag.NOISE)
@@ -349,7 +360,7 @@ class _Table4:
                     self.out.add(i, 0, 0, Tag.VALUE)  # a printed blank cell among the row's numbers (grids)
                 continue
             ps = [p if p.is_number or not self.out.digit_like(i, p) else Piece(p.start, p.end, p.text, True)
-                  for p in pieces(text)]
+                  for p in self.out.cell_pieces(i)]
             residue = "".join(p.text for p in ps if not p.is_number)
             numeric_only = not core(residue) and any(p.is_number for p in ps)
             for p in ps:

@@ -122,3 +122,17 @@ def test_the_service_review_save_goes_through_the_same_policy(text):
     assert not saved.needs_review and saved.review_reasons == []
     # the verified cell is no reason any more; the other one still is for the policy itself
     assert [r.cells for r in review_reasons(saved) if r.code == "ambiguous_cells"] == [["t4.review.corrected"]]
+
+
+def test_a_table2_row_the_report_leaves_out_is_absent_not_doubtful(text):
+    # county bureaus' exports drop the 规章 row (they cannot issue rules): its label is nowhere in the text
+    assert "规章 | 0 | 0 | 0 |\n" in text
+    result = run(text.replace("规章 | 0 | 0 | 0 |\n", ""))
+    for fid in ("t2.rules.issued", "t2.rules.repealed", "t2.rules.in_force"):
+        cell = result.fields[fid]
+        assert cell.value is None and cell.status.value == "missing"
+        assert cell.confidence >= CONFIDENT
+    assert not result.needs_review, result.review_reasons
+    # the same row lost with its label still printed (no numbers after it) is doubt, not absence
+    lost = run(text.replace("规章 | 0 | 0 | 0 |\n", "规章\n"))
+    assert lost.fields["t2.rules.issued"].confidence < CONFIDENT and lost.needs_review
