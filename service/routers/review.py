@@ -139,7 +139,7 @@ def crop(job_id: str, field_id: str, db: DatabaseDep, blobs: BlobsDep):
     job, cell = _cell_of(db, job_id, field_id)
     if cell.provenance is None or cell.provenance.box is None:
         raise HTTPException(404, "no page region for this cell")
-    from gongkai.service.intake import PDFIUM_LOCK  # noqa: PLC0415 - pdfium is not thread-safe
+    from gongkai.extraction.ingest.checks import PDFIUM_LOCK  # noqa: PLC0415 - pdfium is not thread-safe
     with PDFIUM_LOCK:
         png = cell_crop(blobs.get(job.sha256), job.kind, cell.provenance)
     if png is None:

@@ -155,7 +155,7 @@ def test_encrypted_pdf():
 
 @need_font
 def test_too_many_pages():
-    with pytest.raises(TooManyPagesError, match="at most 2"):
+    with pytest.raises(TooManyPagesError, match="the limit is 2 pages"):
         read_pdf(_pdf("text", "text", "text"), "long.pdf", limits=Limits(max_pages=2))
 
 
