@@ -11,7 +11,7 @@ import re
 import pytest
 
 from gongkai.extraction.document import SourceKind
-from gongkai.extraction.pipeline import extract
+from gongkai.models.registry import extract
 from gongkai.extraction.review_policy import CONFIDENT, org_suspect, review_reasons
 from tests.conftest import SEEDS, need_shared
 

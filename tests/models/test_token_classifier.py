@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 
 from gongkai.extraction.document import Document, Segment, SourceKind
-from gongkai.extraction.pipeline import extract
-from gongkai.models.base import Labeller
-from gongkai.models.labels import Tag, bio_labels
+from gongkai.models.registry import extract
+from gongkai.extraction.labelling import Labeller, Tag, bio_labels
 from gongkai.models.token_classifier import (
     EMPTY, NL, SEG, WEIGHTS_DIR, ModelLabeller, decode_spans, linearise, window_owner, windows,
 )
@@ -160,7 +159,7 @@ def test_an_enumerator_is_never_a_value():
 
 def test_fuse_rows_takes_the_networks_reading_only_of_rows_the_rules_lost():
     from gongkai.extraction.assemble import assemble
-    from gongkai.models.base import LabelledDocument
+    from gongkai.extraction.labelling import LabelledDocument
     from gongkai.models.rules import RuleLabeller
     from gongkai.models.token_classifier import fuse_rows
 

@@ -17,7 +17,7 @@ REAL = ROOT.parent / "shared" / "data" / "real"
 
 
 def test_real_pipeline_through_the_api(tmp_path):
-    s = settings_for(tmp_path / "d", extractor="gongkai.extraction.pipeline:extract", job_timeout_s=120)
+    s = settings_for(tmp_path / "d", extractor="gongkai.models.registry:extract", job_timeout_s=120)
     seed = seed_paths("*.txt")[1]
     gold = json.loads(seed.with_suffix("").with_suffix(".gold.json").read_text("utf-8"))
     with TestClient(create_app(s)) as c:
@@ -37,7 +37,7 @@ def test_real_pipeline_through_the_api(tmp_path):
 def test_throughput_text_reports_per_second(tmp_path):
     """`pytest -m slow -s tests/service/test_service_real.py` prints the figure quoted in docs/service."""
     port = free_port()
-    proc = start_server(tmp_path / "data", port, GONGKAI_EXTRACTOR="gongkai.extraction.pipeline:extract",
+    proc = start_server(tmp_path / "data", port, GONGKAI_EXTRACTOR="gongkai.models.registry:extract",
                         GONGKAI_WORKERS="2")
     texts = [p.read_bytes() for p in seed_paths("*.txt")]
     n = 60

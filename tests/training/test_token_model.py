@@ -12,7 +12,7 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from gongkai.extraction.ingest import read_document  # noqa: E402
-from gongkai.models.labels import bio_labels  # noqa: E402
+from gongkai.extraction.labelling import bio_labels
 from gongkai.models.token_classifier import ModelLabeller, linearise  # noqa: E402
 from gongkai.training.synth.corpus import generate  # noqa: E402
 from gongkai.training.synth.sample import SampleSpec  # noqa: E402
