@@ -12,10 +12,11 @@ __all__ = ["read_images"]
 
 def read_images(data: bytes, name: str = "", *, ocr=None, limits: Limits | None = None) -> Document:
     """OCR every frame of an image file into one `Document` (`SourceKind.image`), one page per
-    frame. `ocr` defaults to the bundled `RapidOcrEngine`."""
+    frame, with the `ocr` engine (`extraction.ingest.ocr.OcrEngine`; none: `NoOcrEngineError`)."""
     import numpy as np
     from PIL import ImageOps, ImageSequence, UnidentifiedImageError
 
+    from gongkai.extraction.ingest.ocr import require_engine
     from gongkai.extraction.ingest.raster import ocr_page
     from gongkai.extraction.progress import page_read
 
@@ -27,10 +28,7 @@ def read_images(data: bytes, name: str = "", *, ocr=None, limits: Limits | None 
         img.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise UnreadableImageError(f"not a readable PNG/JPEG/TIFF image: {e}") from e
-    if ocr is None:
-        from gongkai.models.ocr import RapidOcrEngine
-
-        ocr = RapidOcrEngine.default()
+    ocr = require_engine(ocr, "an image")
     segments: list[Segment] = []
     stitcher = TableStitcher()
     for i, frame in enumerate(ImageSequence.Iterator(img)):

@@ -133,8 +133,8 @@ def _text_page(page, page_no: int, stitcher: TableStitcher) -> list[Segment]:
 def read_pdf(data: bytes, name: str = "", *, ocr=None, limits: Limits | None = None) -> Document:
     """Read a PDF's bytes into a `Document` (see module doc for the page routing).
 
-    `ocr` is the `models.ocr.OcrEngine` for pages without a usable text layer (default: the
-    bundled `RapidOcrEngine`, created only if some page needs it).
+    `ocr` is the `extraction.ingest.ocr.OcrEngine` for pages without a usable text layer (a PDF
+    with such a page and no engine: `NoOcrEngineError`).
     """
     limits = limits or current_limits()
     doc, plumber = _open(data)
@@ -161,10 +161,9 @@ def read_pdf(data: bytes, name: str = "", *, ocr=None, limits: Limits | None = N
                 page_read(page_no, n)
                 continue
             scanned = True
-            if ocr is None:
-                from gongkai.models.ocr import RapidOcrEngine
+            from gongkai.extraction.ingest.ocr import require_engine
 
-                ocr = RapidOcrEngine.default()
+            ocr = require_engine(ocr, f"page {page_no} of the PDF (no text layer)")
             gray = _render(doc, i, limits)
             from gongkai.extraction.ingest.raster import ocr_page
 

@@ -15,7 +15,8 @@ from service_helpers import HERE, ROOT, make_pdf, settings_for
 
 from gongkai.extraction.ingest import sniff, sniff_kind
 from gongkai.extraction.ingest.limits import DEFAULT_LIMITS, current_limits
-from gongkai.extraction.pipeline import ExtractionError, extract
+from gongkai.extraction.pipeline import ExtractionError
+from gongkai.models.registry import extract
 from gongkai.service.api import create_app
 from gongkai.service.config import Settings
 from gongkai.service.intake import Rejected, check_upload
@@ -70,7 +71,8 @@ def test_a_50_mb_digit_text_fails_fast_with_a_reason_and_bounded_memory(tmp_path
     code = f"""
 import sys
 sys.path[:0] = [{str(ROOT)!r}, {str(HERE)!r}]
-from gongkai.extraction.pipeline import ExtractionError, extract
+from gongkai.extraction.pipeline import ExtractionError
+from gongkai.models.registry import extract
 from gongkai.service.config import Settings
 from gongkai.service.intake import Rejected, check_upload
 data = b"7" * 50_000_000
@@ -178,7 +180,7 @@ def test_progress_is_reported_per_page(tmp_path):
 def test_the_child_runs_with_the_services_limits(tmp_path):
     """A limit changed in the settings is the engine's limit in the extraction child too."""
     from gongkai.service.jobs import isolated_extract
-    s = settings_for(tmp_path, extractor="gongkai.extraction.pipeline:extract", labeller="rules", max_text_chars=50)
+    s = settings_for(tmp_path, extractor="gongkai.models.registry:extract", labeller="rules", max_text_chars=50)
     with pytest.raises(ExtractionError, match="the limit is 50 characters"):
         isolated_extract(b"x" * 60, "t.txt", s)
     assert current_limits() == DEFAULT_LIMITS  # this process is untouched
