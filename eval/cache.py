@@ -45,6 +45,7 @@ class DocumentCache:
 
     def get(self, path: Path) -> tuple[Document, float, bool]:
         from gongkai.extraction.ingest import read_document
+        from gongkai.models.ocr import BundledOcr
 
         data = Path(path).read_bytes()
         entry = self.root / f"{self.key(data)}.pkl" if self.root is not None else None
@@ -56,7 +57,7 @@ class DocumentCache:
             except Exception:  # noqa: BLE001 - a torn or stale entry is re-ingested
                 pass
         start = time.perf_counter()
-        doc = read_document(data, Path(path).name)
+        doc = read_document(data, Path(path).name, ocr=BundledOcr())
         seconds = time.perf_counter() - start
         if entry is not None:
             entry.parent.mkdir(parents=True, exist_ok=True)

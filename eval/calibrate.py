@@ -3,7 +3,7 @@
     gongkai eval calibrate                       # validation splits → models/calibration.json
     python -m gongkai.eval.calibrate --limit 100 --out models/calibration.json
 
-The data are the `val-*` splits of eval/splits.py: the benchmark generators with seeds no
+The data are the `val-*` splits of training/synth/splits.py: the benchmark generators with seeds no
 benchmark split uses (noisy text, crawler, pdftotext, HTML, scans at every dpi). The raw scores of
 extraction/confidence.py are mapped by isotonic regression (scikit-learn, fitting only) to the
 observed probability that a cell is right, and that the whole document is exact — one curve for
@@ -227,7 +227,7 @@ def _records(datasets: Sequence[str], limit: int | None, labeller: str, timeout:
     from gongkai.eval.datasets import REPO, resolve
     from gongkai.eval.harness import progress_bar
     from gongkai.eval.runner import Ablation, run
-    from gongkai.eval.splits import SPLITS, VALIDATION_SPLITS
+    from gongkai.training.synth.splits import SPLITS, VALIDATION_SPLITS
 
     def lim(name: str) -> int | None:
         if name in REAL:

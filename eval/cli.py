@@ -18,7 +18,7 @@ app = typer.Typer(add_completion=False, invoke_without_command=True,
 def eval_command(
     ctx: typer.Context,
     dataset: Optional[List[str]] = typer.Option(
-        None, "--dataset", "-d", help="seeds | real | a synthetic split (eval/splits.py) | a folder; repeatable "
+        None, "--dataset", "-d", help="seeds | real | a synthetic split (training/synth/splits.py) | a folder; repeatable "
         "(default: real — the real files and seeds, per family — + every synthetic split)"),
     report: Path = typer.Option(Path("out/eval"), help="write metrics.json, report.md, report.html, plots here"),
     ablations: str = typer.Option("rules/full,rules/no_alternatives,rules/off,model/full",

@@ -4,7 +4,7 @@
     real         ../shared/data/real + the seeds (PDF, pdftotext, HTML, crawler text; *.meta.json
                                                   adds `missing` and `source_violations`), each
                                                   sample's `layout` set to its family (`real_family`)
-    text-noisy…  a synthetic split of eval/splits.py, generated into data/bench/ when missing
+    text-noisy…  a synthetic split of training/synth/splits.py, generated into data/bench/ when missing
     DIR          any folder of `{stem}.{txt|html|pdf|…}` + `{stem}.gold.json`
 
 A gold file may serve several sources (`hongze_qu_2023.pdf` and `hongze_qu_2023.pdftotext.txt`
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from gongkai.eval.splits import SPLITS, VALIDATION_SPLITS, ensure_split
+from gongkai.training.synth.splits import SPLITS, VALIDATION_SPLITS, ensure_split
 
 __all__ = ["Gold", "Sample", "Dataset", "load_gold", "folder_samples", "resolve", "BUILTIN",
            "SOURCE_SUFFIXES", "REPO", "SHARED", "real_family", "real_samples"]

@@ -101,7 +101,7 @@ def truth_pages(split: str, max_pages: int) -> list[dict]:
 
     import pdfplumber
 
-    from gongkai.eval.splits import SPLITS
+    from gongkai.training.synth.splits import SPLITS
     from gongkai.extraction.ingest.grid import build_tables
     from gongkai.extraction.ingest.pdf import _page_rules
     from gongkai.training.synth.sample import make_pdf

@@ -24,7 +24,7 @@ from gongkai.eval import metrics as M
 from gongkai.eval.calibrate import apply
 from gongkai.eval.datasets import REPO, Dataset, resolve
 from gongkai.eval.runner import Ablation, Record, model_available, parse_ablations, run
-from gongkai.eval.splits import SPLITS
+from gongkai.training.synth.splits import SPLITS
 
 __all__ = ["evaluate", "build_metrics", "compare", "progress_bar", "DEFAULT_DATASETS"]
 

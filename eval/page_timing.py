@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> None:
     from gongkai.extraction.ingest import raster
     from gongkai.extraction.ingest.limits import Limits
     from gongkai.extraction.ingest.pdf import _render
-    from gongkai.extraction.pipeline import extract
+    from gongkai.models.registry import extract
     from gongkai.models.ocr import RapidOcrEngine
 
     engine = RapidOcrEngine.default()

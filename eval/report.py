@@ -77,7 +77,7 @@ def _family_row(name: str, m: dict) -> list[str]:
 
 def _real_sections(ds: dict) -> list[str]:
     """The real reports per family, then each family's synthetic split beside its real files."""
-    from gongkai.eval.splits import FAMILY_SPLITS
+    from gongkai.training.synth.splits import FAMILY_SPLITS
 
     real = ds.get("real")
     if not real or not real.get("families"):

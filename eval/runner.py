@@ -54,7 +54,7 @@ def parse_ablations(spec: str | Sequence[str] | None) -> list[Ablation]:
 def model_available() -> str | None:
     """None when the model labeller loads, else why not."""
     try:
-        from gongkai.extraction.pipeline import get_labeller
+        from gongkai.models.registry import get_labeller
 
         get_labeller("model")
         return None
@@ -241,12 +241,12 @@ def _ingest(path: str, cache_root: str | None) -> dict:
 
 
 def _extract(path: str, cache_root: str | None, labeller: str, mode: str) -> dict:
-    from gongkai.extraction.pipeline import extract_document
+    from gongkai.models.registry import extract_document
 
-    os.environ["GONGKAI_CALIBRATION"] = "off"  # raw scores; the harness applies the calibrator itself
     doc, ingest_s, _ = DocumentCache(Path(cache_root) if cache_root else None).get(Path(path))
     start = time.perf_counter()
-    result = extract_document(doc, labeller=labeller, reconcile_mode=mode)
+    # raw scores (calibration off): the harness applies the calibrator itself
+    result = extract_document(doc, labeller=labeller, reconcile_mode=mode, calibration="off")
     return {"result": SlimResult.of(result), "seconds": time.perf_counter() - start, "ingest_s": ingest_s,
             "pages": doc.pages}
 
@@ -257,7 +257,7 @@ def _warm(labellers: set[str]) -> None:
     during the run must not make phase 2 miss the cache phase 1 filled."""
     import gongkai.extraction.ingest  # noqa: F401
     from gongkai.eval.cache import ingest_version
-    from gongkai.extraction.pipeline import get_labeller
+    from gongkai.models.registry import get_labeller
 
     ingest_version()
     for name in labellers:

@@ -12,7 +12,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from gongkai.extraction.pipeline import extract
+from gongkai.models.registry import extract
 
 SOURCE_SUFFIXES = (".txt", ".html", ".htm", ".pdf", ".png", ".jpg", ".tif", ".tiff")
 

@@ -78,7 +78,8 @@ def text_inputs(real: Path = SHARED / "real", seeds: Path = SHARED / "seeds") ->
 
 
 def time_texts(paths: list[Path], repeats: int = 3) -> list[TextTiming]:
-    from gongkai.extraction.pipeline import ExtractionError, extract
+    from gongkai.extraction.pipeline import ExtractionError
+    from gongkai.models.registry import extract
 
     rows = []
     for p in paths:
@@ -101,7 +102,7 @@ def time_texts(paths: list[Path], repeats: int = 3) -> list[TextTiming]:
 def startup(repeats: int = 5) -> dict[str, tuple[float, float]]:
     """(median wall, median child CPU) seconds of fresh interpreters doing only start-up work."""
     cases = {
-        "gongkai --help": [sys.executable, "-m", "gongkai.service.cli", "--help"],
+        "gongkai --help": [sys.executable, "-m", "gongkai", "--help"],
         "import gongkai.extraction.pipeline": [sys.executable, "-c", "import gongkai.extraction.pipeline"],
         "python -c pass (floor)": [sys.executable, "-c", "pass"],
     }
@@ -139,7 +140,7 @@ class ScanTiming:
 _OURS = r"""
 import json, resource, sys, time
 from pathlib import Path
-from gongkai.extraction.pipeline import extract
+from gongkai.models.registry import extract
 from gongkai.extraction.ingest import limits, raster
 if len(sys.argv) > 2:  # a busy box: lift the page deadline so the figure is a time, not a refusal
     _init = limits.Deadline.__init__
@@ -247,7 +248,7 @@ STAGES = (  # (file, function) entry points: their cumulative CPU seconds in one
     ("extraction/ingest/__init__.py", "read_document", "ingest"),
     ("models/rules.py", "label", "rule labeller"),
     ("models/token_classifier.py", "probabilities", "network"),
-    ("models/token_classifier.py", "fuse_rows", "fuse rows"),
+    ("models/hybrid.py", "fuse_rows", "fuse rows"),
     ("extraction/assemble.py", "assemble", "assemble (all calls)"),
     ("extraction/reconcile.py", "reconcile", "reconcile (all)"),
     ("extraction/row_alignments.py", "row_alignments", "row alignments"),
@@ -262,7 +263,7 @@ STAGES = (  # (file, function) entry points: their cumulative CPU seconds in one
 def profile_groups(path: Path) -> dict[str, float]:
     """Cumulative CPU seconds of one `extract()` (after a warm-up) in each of `STAGES`, plus
     the whole call and the number of MILP solves. Stages nest (reconcile holds the solves)."""
-    from gongkai.extraction.pipeline import extract
+    from gongkai.models.registry import extract
 
     extract(path)
     prof = cProfile.Profile(time.process_time)
@@ -363,7 +364,7 @@ def main(argv: list[str] | None = None) -> None:
     pdfs: list[Path] = []
     if args.scans:
         if args.scan_dir is None:
-            from gongkai.eval.splits import ensure_split
+            from gongkai.training.synth.splits import ensure_split
 
             args.scan_dir = ensure_split("scan-300", ROOT / "data" / "bench", args.scans)
         pdfs = sorted(args.scan_dir.glob("*.pdf"))[:args.scans]

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from gongkai.extraction.pipeline import extract
+from gongkai.models.registry import extract
 
 
 def time_file(path: Path, repeats: int = 5) -> float:

@@ -15,8 +15,7 @@ from gongkai.extraction.meta import MetaReading, read_meta
 from gongkai.extraction.narrative import narrative_figures
 from gongkai.extraction.result import CellStatus, NarrativeFigure, Provenance
 from gongkai.extraction.textnorm import SLASH_TOKENS, nfkc, parse_number
-from gongkai.models.base import LabelledDocument, Span
-from gongkai.models.labels import Tag
+from gongkai.extraction.labelling import LabelledDocument, Span, Tag
 
 
 # Digits OCR engines confuse, for OCR text that arrives without the recogniser's own alternatives.

@@ -12,13 +12,13 @@ counts. `extraction/review_policy.py` turns them into `needs_review` and its rea
 `eval/calibrate.py` fits a calibrator on top of them (isotonic breakpoints per source kind, plus the
 `needs_review` threshold) and ships it as models/calibration.json; when that file exists, `score()`
 returns calibrated probabilities (numpy.interp over the breakpoints) and `review_threshold()` its
-threshold. `GONGKAI_CALIBRATION=off` gives the raw scores, `=PATH` another calibrator.
+threshold. Which calibrator is a setting of the pipeline (`load_calibrator`): the shipped file by
+default, `off` for the raw scores, a path for another (`--calibration`, GONGKAI_CALIBRATION).
 """
 from __future__ import annotations
 
 import json
 import math
-import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -171,12 +171,16 @@ def _read_calibrator(path: str) -> dict | None:
     return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else None
 
 
-def load_calibrator() -> dict | None:
-    """The calibrator in force: $GONGKAI_CALIBRATION (a path, or `off`), else models/calibration.json."""
-    env = os.environ.get("GONGKAI_CALIBRATION", "")
-    if env.lower() in ("off", "none", "0"):
+CALIBRATION_OFF = ("off", "none", "0")
+
+
+def load_calibrator(setting: str | None = "") -> dict | None:
+    """The calibrator a `setting` names: empty for the shipped models/calibration.json, `off` (or
+    `none`, `0`) for none (raw scores), else the path of another calibrator file."""
+    setting = setting or ""
+    if setting.lower() in CALIBRATION_OFF:
         return None
-    return _read_calibrator(env or str(CALIBRATION_FILE))
+    return _read_calibrator(setting or str(CALIBRATION_FILE))
 
 
 def _curve(table: dict | None, source_kind: str | None) -> dict | None:
@@ -221,16 +225,16 @@ def calibrate(per_cell: dict[str, float], document: float, source_kind: str | No
     return per_cell, apply_curve(dc, document)
 
 
-def review_threshold() -> float:
-    cal = load_calibrator()
+def review_threshold(cal: dict | None) -> float:
+    """The `needs_review` threshold of calibrator `cal` (the default one without)."""
     return float(cal["review_threshold"]) if cal and "review_threshold" in cal else DEFAULT_REVIEW_THRESHOLD
 
 
-def score(outcome: Outcome, source_kind: str | None = None) -> tuple[dict[str, float], float]:
-    """Per-cell and document confidence (calibrated when a calibrator is in force)."""
+def score(outcome: Outcome, source_kind: str | None, calibrator: dict | None) -> tuple[dict[str, float], float]:
+    """Per-cell and document confidence (calibrated by `calibrator`, raw without one)."""
     per_cell, document = raw_score(outcome)
     kind = getattr(source_kind, "value", source_kind)
-    return calibrate(per_cell, document, kind, load_calibrator(), merged_fields(outcome.merged_rows),
+    return calibrate(per_cell, document, kind, calibrator, merged_fields(outcome.merged_rows),
                      {f for f, c in outcome.cells.items() if c.candidates})
 
 

@@ -28,8 +28,7 @@ from functools import lru_cache
 from gongkai.extraction.document import Document, SourceKind
 from gongkai.extraction.result import Region
 from gongkai.extraction.textnorm import ORG_PHRASES, heal_phrases, nfkc
-from gongkai.models.base import LabelledDocument
-from gongkai.models.labels import Tag
+from gongkai.extraction.labelling import LabelledDocument, Tag
 
 __all__ = ["Evidence", "MetaReading", "read_meta", "canonical_agency", "plausible_agency", "resolve_region",
            "parse_title"]

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from gongkai.extraction import fields as F
 from gongkai.extraction.result import NarrativeFigure, Provenance
 from gongkai.extraction.textnorm import nfkc
-from gongkai.models.base import LabelledDocument
-from gongkai.models.labels import Tag
+from gongkai.extraction.labelling import LabelledDocument, Tag
 
 
 def _totals(group: str) -> tuple[str, ...]:

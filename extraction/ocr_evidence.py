@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from gongkai.extraction import template as T
 from gongkai.extraction.textnorm import core, split_enumerator
-from gongkai.models.base import LabelledDocument
-from gongkai.models.labels import Tag
+from gongkai.extraction.labelling import LabelledDocument, Tag
 
 MIN_GARBLED = 2  # one odd label happens in real digital exports (seen once in five seeds)
 

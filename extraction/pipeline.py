@@ -1,8 +1,16 @@
-"""extract(): the whole pipeline for one input — ingest, label, assemble, reconcile, score."""
+"""The whole pipeline for one input — ingest, label, assemble, reconcile, score — as one object.
+
+`Pipeline` is built once from its parts: the reader's limits and OCR engine, the labeller, the
+reconcile mode and the calibrator. Nothing in here picks a part by name or reads the environment:
+the default construction (the shipped token classifier, the bundled OCR) needs models/, so it lives
+above, in `models.registry.build_pipeline`, and the façade (`gongkai.extract`), the CLI, the service
+and eval build their pipeline there from their own settings.
+"""
 from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from gongkai.extraction import template as T
@@ -11,34 +19,19 @@ from gongkai.extraction.confidence import review_threshold, score
 from gongkai.extraction.document import Document, SourceKind
 from gongkai.extraction.formats import older_format_reason, older_layout_reason
 from gongkai.extraction.ingest import IngestError, read_document
+from gongkai.extraction.ingest.limits import Limits
+from gongkai.extraction.ingest.ocr import OcrEngine
 from gongkai.extraction.ocr_evidence import looks_ocred
 from gongkai.extraction.reconcile import reconcile
 from gongkai.extraction.review_policy import decide
 from gongkai.extraction.result import CellStatus, ExtractionResult, FieldResult, Meta, Candidate, ViolationKind
-from gongkai.models.base import Labeller
+from gongkai.extraction.labelling import Labeller
 
 CODE_VERSION = "0.1.0"
 
 
 class ExtractionError(Exception):
     """Input that cannot be turned into a report (not a report, old format, empty, undecodable)."""
-
-
-DEFAULT_LABELLER = "model"  # the token classifier fused with the rules (models/weights/MODEL_CARD.md)
-
-
-def get_labeller(name: str) -> Labeller:
-    if name == "rules":
-        from gongkai.models.rules import RuleLabeller
-
-        return RuleLabeller()
-    if name == "model":
-        try:
-            from gongkai.models.token_classifier import ModelLabeller
-        except ImportError as exc:  # pragma: no cover - until the model ships
-            raise ExtractionError(f"the model labeller is not available: {exc}") from exc
-        return ModelLabeller.load_default()
-    raise ExtractionError(f"unknown labeller {name!r} (choose 'rules' or 'model')")
 
 
 def fingerprint(labeller: Labeller) -> str:
@@ -56,9 +49,10 @@ def _check_is_report(doc: Document, asm: Assembled) -> None:
         raise ExtractionError("no table 2/3/4 values found: not a report in the 2021 format, or the tables are images")
 
 
-def extract_document(doc: Document, *, labeller: str | Labeller = DEFAULT_LABELLER,
-                     reconcile_mode: str = "full") -> ExtractionResult:
-    lab = get_labeller(labeller) if isinstance(labeller, str) else labeller
+def extract_document(doc: Document, *, labeller: Labeller, reconcile_mode: str = "full",
+                     calibrator: dict | None = None) -> ExtractionResult:
+    """Label, assemble, reconcile and score one read `Document` (`calibrator`: None for raw scores)."""
+    lab = labeller
     if reason := older_format_reason("".join(s.text for s in doc.segments)):
         raise ExtractionError(reason)  # never mapped onto the 2021 fields
     labelled = lab.label(doc)
@@ -70,7 +64,7 @@ def extract_document(doc: Document, *, labeller: str | Labeller = DEFAULT_LABELL
     if ocred:  # a broken sum may be our source's misreading, not the agency's arithmetic
         outcome.violations = [v.model_copy(update={"kind": ViolationKind.unresolved})
                               if v.kind is ViolationKind.source_error else v for v in outcome.violations]
-    per_cell, doc_conf = score(outcome, doc.source_kind)
+    per_cell, doc_conf = score(outcome, doc.source_kind, calibrator)
     fields: dict[str, FieldResult] = {}
     for f in T.ALL_FIELDS:
         c = outcome.cells[f]
@@ -108,30 +102,58 @@ def extract_document(doc: Document, *, labeller: str | Labeller = DEFAULT_LABELL
         confidence=round(doc_conf, 4),
         fingerprint=fingerprint(lab),
     )
-    return decide(result, review_threshold(), meta.warnings if meta.needs_review else ())
+    return decide(result, review_threshold(calibrator), meta.warnings if meta.needs_review else ())
 
 
-def extract(source: bytes | str | Path, name: str = "", *, labeller: str | Labeller = DEFAULT_LABELLER,
-            source_kind: SourceKind | None = None, reconcile_mode: str = "full") -> ExtractionResult:
-    """Extract one report from a file path or its raw bytes (`name` hints the kind by extension)."""
+def read_source(source: bytes | str | Path, name: str = "") -> tuple[bytes, str]:
+    """A file path or its raw bytes -> (bytes, name); `name` hints the kind by extension."""
     if isinstance(source, (str, Path)):
         path = Path(source)
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise ExtractionError(f"cannot read {path}: {exc.strerror or exc}") from exc
-        name = name or path.name
-    else:
-        data = source
-    try:
-        doc = read_document(data, name, source_kind=source_kind)
-    except IngestError as exc:
-        raise ExtractionError(str(exc)) from exc
-    return extract_document(doc, labeller=labeller, reconcile_mode=reconcile_mode)
+        return data, name or path.name
+    return source, name
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The pipeline's parts, chosen once. `ocr`: the engine for scanned pages and images (None: a
+    scan is refused with a clear error); `limits`: the reader's (None: those in force in the
+    process, `ingest.limits.current_limits`, which the service's child sets); `reconcile_mode`:
+    `extraction.reconcile`'s; `calibrator`: the loaded calibrator (`confidence.load_calibrator`),
+    None for raw scores."""
+
+    labeller: Labeller
+    ocr: OcrEngine | None = None
+    limits: Limits | None = None
+    reconcile_mode: str = "full"
+    calibrator: dict | None = None
+
+    def read(self, data: bytes, name: str = "", *, source_kind: SourceKind | None = None) -> Document:
+        try:
+            return read_document(data, name, source_kind=source_kind, ocr=self.ocr, limits=self.limits)
+        except IngestError as exc:
+            raise ExtractionError(str(exc)) from exc
+
+    def extract_document(self, doc: Document) -> ExtractionResult:
+        return extract_document(doc, labeller=self.labeller, reconcile_mode=self.reconcile_mode,
+                                calibrator=self.calibrator)
+
+    def extract(self, source: bytes | str | Path, name: str = "", *,
+                source_kind: SourceKind | None = None) -> ExtractionResult:
+        """Extract one report from a file path or its raw bytes (`name` hints the kind by extension)."""
+        data, name = read_source(source, name)
+        return self.extract_document(self.read(data, name, source_kind=source_kind))
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.labeller)
 
 
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-__all__ = ["extract", "extract_document", "ExtractionError", "content_hash", "time"]
+__all__ = ["Pipeline", "extract_document", "read_source", "ExtractionError", "content_hash", "fingerprint", "time"]

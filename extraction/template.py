@@ -67,7 +67,15 @@ T2_COLUMN_LABELS = {
     "decisions": "本年处理决定数量",
     "amount": "本年收费金额(单位:万元)",
 }
-T2_ARTICLES = ("第二十条第(一)项", "第二十条第(五)项", "第二十条第(六)项", "第二十条第(八)项")
+# the four blocks of table 2: the article of 第二十条 each prints as its title, and its rows (T2_ROWS keys);
+# a block's header is 信息内容 then the column labels of its rows' fields
+T2_BLOCKS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("第二十条第(一)项", ("rules", "normative")),
+    ("第二十条第(五)项", ("licensing",)),
+    ("第二十条第(六)项", ("punishment", "coercion")),
+    ("第二十条第(八)项", ("fees",)),
+)
+T2_ARTICLES = tuple(article for article, _ in T2_BLOCKS)
 T2_ANCHORS = ("第二十条", "信息内容")
 DECIMAL_FIELDS = frozenset({"t2.fees.amount"})
 

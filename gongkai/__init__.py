@@ -8,6 +8,9 @@ subpackages (``gongkai.extraction``, ``gongkai.models``, ``gongkai.service``, ``
     result = gongkai.extract("report.pdf")          # a path, or the file's bytes
     result.fields["t2.rules.issued"].value
 
+    pipeline = gongkai.build_pipeline("rules", calibration="off")   # parts chosen once, reused
+    pipeline.extract("report.pdf")
+
 The public names load lazily, so ``import gongkai`` (and ``gongkai --help``) stays cheap.
 """
 from __future__ import annotations
@@ -18,8 +21,10 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _EXPORTS = {
-    "extract": "gongkai.extraction.pipeline",
-    "extract_document": "gongkai.extraction.pipeline",
+    "extract": "gongkai.models.registry",  # the default pipeline (models.registry.build_pipeline)
+    "extract_document": "gongkai.models.registry",
+    "build_pipeline": "gongkai.models.registry",
+    "Pipeline": "gongkai.extraction.pipeline",
     "ExtractionError": "gongkai.extraction.pipeline",
     "ExtractionResult": "gongkai.extraction.result",
 }
@@ -27,7 +32,8 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from gongkai.extraction.pipeline import ExtractionError, extract, extract_document
+    from gongkai.extraction.pipeline import ExtractionError
+    from gongkai.models.registry import extract, extract_document
     from gongkai.extraction.result import ExtractionResult
 
 

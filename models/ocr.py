@@ -1,4 +1,4 @@
-"""OCR engines behind one small interface: an image in, recognised text lines out.
+"""OCR engines behind the ingest stage's `extraction.ingest.ocr.OcrEngine`: an image in, text lines out.
 
 `RapidOcrEngine` (the default) runs the PP-OCR detection and recognition ONNX models that the
 `rapidocr` wheel ships (rapidocr 3.x bundles PP-OCRv6 small det/rec inside the wheel, under
@@ -16,122 +16,18 @@ from __future__ import annotations
 import importlib.util
 import math
 import os
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Protocol, runtime_checkable
+from typing import Callable
 
 import numpy as np
 
-__all__ = [
-    "OcrChar", "OcrLine", "OcrEngine", "RapidOcrEngine", "PaddleOcrEngine", "OcrModelError",
-    "ctc_top_k", "NUMERIC_ALPHABET", "is_numeric_text",
-]
+from gongkai.extraction.ingest.ocr import NUMERIC_ALPHABET, OcrChar, OcrLine
 
-NUMERIC_ALPHABET = "0123456789."
-_NUMERIC_RE = re.compile(r"[0-9.,，]*[0-9][0-9.,，]*")
-
-
-def is_numeric_text(text: str) -> bool:
-    """A cell worth digit alternatives: digits with optional separators, nothing else."""
-    return bool(_NUMERIC_RE.fullmatch(text.replace(" ", "")))
+__all__ = ["RapidOcrEngine", "BundledOcr", "PaddleOcrEngine", "OcrModelError"]
 
 
 class OcrModelError(RuntimeError):
     """The OCR models are missing or unusable (never fixed by downloading)."""
-
-
-@dataclass
-class OcrChar:
-    text: str
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    conf: float
-    t0: int = -1  # first CTC timestep emitting this character
-    t1: int = -1  # last one
-
-
-@dataclass
-class OcrLine:
-    """One detected text line: its text, axis-aligned box (image pixels) and characters.
-
-    `digit_probs` keeps the recogniser's per-timestep probabilities restricted to
-    blank + `NUMERIC_ALPHABET` (T × 12) so that digit alternatives can be produced for any span
-    of the line later (`alternatives`).
-    """
-
-    text: str
-    box: tuple[float, float, float, float]
-    chars: list[OcrChar] = field(default_factory=list)
-    digit_probs: np.ndarray | None = None
-
-    @property
-    def conf(self) -> float:
-        return float(np.mean([c.conf for c in self.chars])) if self.chars else 0.0
-
-    def alternatives(self, t0: int = 0, t1: int | None = None, k: int = 5) -> list[tuple[str, float]]:
-        """Top-k digit-only readings of timesteps `t0..t1` (inclusive) with their probabilities."""
-        if self.digit_probs is None:
-            return []
-        t1 = len(self.digit_probs) - 1 if t1 is None else t1
-        return ctc_top_k(self.digit_probs[max(0, t0):t1 + 1], NUMERIC_ALPHABET, k=k)
-
-
-@runtime_checkable
-class OcrEngine(Protocol):
-    name: str
-
-    def recognize(self, image: np.ndarray, check: Callable[[], None] | None = None) -> list[OcrLine]:
-        """Text lines of a page image (grayscale or BGR uint8), top to bottom. `check` is called
-        between steps and may raise (page deadline)."""
-        ...
-
-
-# ---- CTC -------------------------------------------------------------------------------------
-
-def ctc_top_k(probs: np.ndarray, alphabet: str, k: int = 5, beam: int = 16) -> list[tuple[str, float]]:
-    """CTC prefix beam search over `probs` (T × (1 + len(alphabet)), column 0 = blank).
-
-    Rows are renormalised over the given classes first (decoding constrained to this alphabet),
-    so the returned probabilities are those of whole readings and sum to at most 1.
-    """
-    if len(probs) == 0:
-        return []
-    p = np.asarray(probs, dtype=np.float64)
-    p = p / np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
-    # prefix -> (p_blank_ending, p_nonblank_ending)
-    beams: dict[tuple[int, ...], tuple[float, float]] = {(): (1.0, 0.0)}
-    n = p.shape[1]
-    for row in p:
-        nxt: dict[tuple[int, ...], list[float]] = {}
-        cand = [c for c in range(1, n) if row[c] > 1e-4]
-        for prefix, (pb, pnb) in beams.items():
-            tot = pb + pnb
-            e = nxt.setdefault(prefix, [0.0, 0.0])
-            e[0] += tot * row[0]
-            if prefix:
-                e[1] += pnb * row[prefix[-1]]  # repeated symbol collapses
-            for c in cand:
-                ext = prefix + (c,)
-                e2 = nxt.setdefault(ext, [0.0, 0.0])
-                if prefix and prefix[-1] == c:
-                    e2[1] += pb * row[c]  # needs a blank in between to repeat
-                else:
-                    e2[1] += tot * row[c]
-        beams = dict(sorted(((pf, (v[0], v[1])) for pf, v in nxt.items()),
-                            key=lambda kv: -(kv[1][0] + kv[1][1]))[:beam])
-    ranked = sorted(beams.items(), key=lambda kv: -(kv[1][0] + kv[1][1]))
-    out = []
-    for prefix, (pb, pnb) in ranked:
-        text = "".join(alphabet[c - 1] for c in prefix)
-        if not text or not any(ch.isdigit() for ch in text):
-            continue
-        out.append((text, float(pb + pnb)))
-        if len(out) == k:
-            break
-    return out
 
 
 # ---- the bundled PP-OCR models ---------------------------------------------------------------
@@ -161,7 +57,7 @@ class RapidOcrEngine:
     det_tile_rows / det_tile_overlap: detection tiles (rows after resizing) and their overlap
         (default: no tiling).
     read_cells: where a page's table grid is known, read its cells from their own crops and
-        detect only outside the tables (default: env GONGKAI_OCR_CELLS=1; off).
+        detect only outside the tables (default off; `gongkai extract --ocr-cells`, GONGKAI_OCR_CELLS).
     threads: onnxruntime intra-op threads (default: all cores).
     """
 
@@ -171,7 +67,7 @@ class RapidOcrEngine:
                  max_side_len: int = 2000, det_limit_side_len: int = 736, box_thresh: float = 0.5,
                  det_thresh: float = 0.3, unclip_ratio: float = 1.6, rec_batch: int = 8,
                  rec_batch_width: int = 6400, det_tile_rows: int | None = None, det_tile_overlap: int = 96,
-                 min_rec_ratio: float = 1.0, threads: int | None = None, read_cells: bool | None = None):
+                 min_rec_ratio: float = 1.0, threads: int | None = None, read_cells: bool = False):
         import onnxruntime as ort
 
         folder = None if det_model and rec_model else _bundled_model_dir()
@@ -203,7 +99,7 @@ class RapidOcrEngine:
         self.rec_batch_width = rec_batch_width
         # ruled cells read from their own crops (extraction.ingest.raster); off by default until it
         # matches full-page detection on the scan splits (a red seal over the cells still misreads)
-        self.read_cells = os.environ.get("GONGKAI_OCR_CELLS") == "1" if read_cells is None else read_cells
+        self.read_cells = read_cells
         # tiled detection bounds its memory (~0.45 GB less on a 200 dpi page) but missed a field on
         # one scan-300 file with a 96-row overlap: off (no tiling) unless asked for
         self.det_tile_rows = det_tile_rows or 10**9
@@ -211,14 +107,14 @@ class RapidOcrEngine:
         self.min_rec_ratio = min_rec_ratio
         self.timings: dict[str, float] = {}
 
-    _default: "RapidOcrEngine | None" = None
+    _defaults: "dict[bool, RapidOcrEngine]" = {}
 
     @classmethod
-    def default(cls) -> "RapidOcrEngine":
+    def default(cls, read_cells: bool = False) -> "RapidOcrEngine":
         """A process-wide engine with the bundled models (sessions load once, ~0.5 s)."""
-        if cls._default is None:
-            cls._default = cls()
-        return cls._default
+        if read_cells not in cls._defaults:
+            cls._defaults[read_cells] = cls(read_cells=read_cells)
+        return cls._defaults[read_cells]
 
     # -- detection --
     def detection_scale(self, h: int, w: int) -> float:
@@ -390,6 +286,28 @@ class RapidOcrEngine:
             dp = probs[:, self.digit_classes].astype(np.float32)
             lines.append(OcrLine(text, (float(x0), float(y0), float(x1), float(y1)), chars, dp))
         return lines
+
+
+class BundledOcr:
+    """The default engine of a pipeline: `RapidOcrEngine.default(read_cells)`, loaded on the first
+    page that needs OCR (a text report never loads the OCR models)."""
+
+    name = "rapidocr"
+
+    def __init__(self, read_cells: bool = False):
+        self.read_cells = read_cells
+
+    @property
+    def engine(self) -> RapidOcrEngine:
+        return RapidOcrEngine.default(self.read_cells)
+
+    def recognize(self, image: np.ndarray, check: Callable[[], None] | None = None) -> list[OcrLine]:
+        return self.engine.recognize(image, check)
+
+    def __getattr__(self, attr: str):  # the grid path and the missed-cell pass (extraction.ingest.ocr)
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        return getattr(self.engine, attr)
 
 
 def _split_vertical(gray: np.ndarray, box: tuple[int, int, int, int]) -> list[tuple[int, int, int, int]]:

@@ -19,8 +19,7 @@ from gongkai.extraction.document import Document
 from gongkai.extraction.textnorm import (
     NUMBER_RE, ORG_PHRASES, heal_phrases, PAGE_NUMBER_RE, SLASH_TOKENS, core, lcs, nfkc, prefix_match, split_enumerator, squash_spaces,
 )
-from gongkai.models.base import LabelledDocument, Span
-from gongkai.models.labels import Tag
+from gongkai.extraction.labelling import LabelledDocument, Span, Tag
 
 YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
 TITLE_RE = re.compile(r"((?:19|20)\d{2})\s*年\s*度?\s*(?:[^\s，。,]{0,12}?)\s*(?:政\s*府\s*信\s*息\s*公\s*开|政\s*务\s*公\s*开)"

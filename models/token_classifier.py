@@ -2,7 +2,7 @@
 
 A `Document` is linearised into one character stream — every character of every segment, with
 `[SEG]` between the segments of a visual line, `[NL]` between lines and `[EMPTY]` for a printed
-blank cell — and classified per character into the BIO labels of `models.labels.bio_labels()`.
+blank cell — and classified per character into the BIO labels of `extraction.labelling.bio_labels()`.
 Long documents are read in overlapping windows; each character keeps the prediction of the window
 in which it sits furthest from an edge. Labels are merged into spans per segment and handed to the
 assembler like the rule labeller's.
@@ -23,13 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from gongkai.extraction.document import Document
-from gongkai.extraction.result import CellStatus
 from gongkai.extraction.textnorm import nfkc
-from gongkai.models.base import LabelledDocument, Span
-from gongkai.models.labels import KEYED_TAGS, Tag, label_name, parse_label
+from gongkai.extraction.labelling import KEYED_TAGS, LabelledDocument, Span, Tag, label_name, parse_label
 
-__all__ = ["SPECIALS", "Linearised", "linearise", "char_key", "ModelLabeller", "WEIGHTS_DIR", "decode_spans", "misfit",
-           "rules_settle", "windows"]
+__all__ = ["SPECIALS", "Linearised", "linearise", "char_key", "ModelLabeller", "WEIGHTS_DIR", "decode_spans", "windows"]
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 PAD, UNK, CLS, SEP, MASK, SEG, NL, EMPTY = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[SEG]", "[NL]", "[EMPTY]"
@@ -327,13 +324,12 @@ class ModelLabeller:
 
     name = "model"
 
-    def __init__(self, model: str | Path, config: str | Path, threads: int | None = None,
-                 mode: str | None = None):
+    def __init__(self, model: str | Path, config: str | Path, threads: int | None = None):
         cfg = json.loads(Path(config).read_text(encoding="utf-8"))
-        self.mode: str = mode or os.environ.get("GONGKAI_MODEL_MODE") or cfg.get("mode", "hybrid")
-        if self.mode not in ("hybrid", "pure"):
-            raise ValueError(f"model mode must be hybrid or pure, not {self.mode!r}")
-        self.version: str = cfg["version"] + ("" if self.mode == "pure" else "+hybrid")
+        # how the weights are meant to be served (`hybrid`: fused with the rules, `pure`: alone);
+        # models.registry composes the labeller accordingly unless told otherwise
+        self.mode: str = cfg.get("mode", "hybrid")
+        self.version: str = cfg["version"]
         self.vocab: dict[str, int] = {t: i for i, t in enumerate(cfg["vocab"])}
         self.labels: list[str] = cfg["labels"]
         self.max_len: int = cfg.get("max_len", MAX_LEN)
@@ -369,10 +365,10 @@ class ModelLabeller:
         return cls._default
 
     @classmethod
-    def from_dir(cls, folder: str | Path, threads: int | None = None, mode: str | None = None) -> "ModelLabeller":
+    def from_dir(cls, folder: str | Path, threads: int | None = None) -> "ModelLabeller":
         folder = Path(folder)
         meta = json.loads((folder / "token_classifier.json").read_text(encoding="utf-8"))
-        return cls(folder / meta["onnx"], folder / "token_classifier.json", threads, mode)
+        return cls(folder / meta["onnx"], folder / "token_classifier.json", threads)
 
     def ids(self, lin: Linearised) -> np.ndarray:
         unk = self.vocab[UNK]
@@ -405,154 +401,14 @@ class ModelLabeller:
                 out[a + sel] = probs[r, 1 + sel]
         return out
 
-    def label_pure(self, document: Document) -> LabelledDocument:
-        """The network's labels alone."""
+    def label(self, document: Document) -> LabelledDocument:
+        """The network's labels alone (the default served labeller fuses them with the rules':
+        `models.hybrid.HybridLabeller`)."""
         lin = linearise(document)
         probs = self.probabilities(self.ids(lin))
         spans = decode_spans(document, lin, probs, self.labels)
         spans = _valid_meta(document, spans)
         return LabelledDocument(document=document, spans=spans, labeller=self.name)
-
-    def label(self, document: Document) -> LabelledDocument:
-        """In `pure` mode the network's labels. In `hybrid` mode (the default) the rule labeller's
-        labels, unless their tables lose structure (rows missing, values outside any row) where the
-        network's do not; else row by row, the network's reading of the rows the rules lost
-        (`fuse_rows`), and the network's ORG / YEAR spans where the rules found none.
-
-        The network runs only where it can change that answer: when the rules read every template
-        row, the organisation and the year with nothing out of place (`rules_settle`), none of the
-        three steps can take anything from the network, so it is not run at all."""
-        if self.mode == "pure":
-            return self.label_pure(document)
-        from gongkai.models.rules import RuleLabeller
-
-        rules = RuleLabeller().label(document)
-        if rules_settle(rules):
-            return LabelledDocument(document=document, spans=list(rules.spans), labeller=self.name)
-        model = self.label_pure(document)
-        r_struct, r_count = misfit(rules, split=True)
-        m_struct, m_count = misfit(model, split=True)
-        if m_struct < r_struct and m_count <= r_count:
-            return _with_rule_meta(model, rules)
-        rules = fuse_rows(rules, model)
-        spans = list(rules.spans)
-        for tag in (Tag.ORG, Tag.YEAR):
-            if not any(s.tag is tag for s in spans):
-                spans += [s for s in model.spans if s.tag is tag]
-        spans.sort(key=lambda s: (s.segment, s.start))
-        return LabelledDocument(document=document, spans=spans, labeller=self.name)
-
-
-META_TAGS = (Tag.ORG, Tag.YEAR, Tag.TITLE)
-
-
-def _with_rule_meta(model: LabelledDocument, rules: LabelledDocument) -> LabelledDocument:
-    """The network's tables with the rules' title, organisation and year: on the segments where the
-    rules found those, their spans replace the network's (which finds no reliable ORG)."""
-    meta_segments = {s.segment for s in rules.spans if s.tag in META_TAGS}
-    if not meta_segments:
-        return model
-    spans = [s for s in model.spans if s.segment not in meta_segments]
-    spans += [s for s in rules.spans if s.segment in meta_segments]
-    spans.sort(key=lambda s: (s.segment, s.start))
-    return LabelledDocument(document=model.document, spans=spans, labeller=model.labeller)
-
-
-def fuse_rows(rules: LabelledDocument, model: LabelledDocument) -> LabelledDocument:
-    """The rule labelling with the network's spans for each table row the rules lost (a garbled
-    or split row label, a squashed row taken for noise) and the network found. A row the rules
-    did find keeps their reading even when its cell count is off: squashed rows, collapsed runs
-    and dropped cells are the reconciler's to settle, by the 勾稽关系. A row's spans replace
-    whatever the rules put over the same characters; a swap is kept only if the labelling then fits
-    the template better (`misfit`), or has more rows with exactly their cells and no worse a
-    structure, so a network row never costs a rule row."""
-    from gongkai.extraction.assemble import assemble
-
-    def read(labelled: LabelledDocument):
-        asm = assemble(labelled)
-        exact = sum(1 for r in asm.rows if len(r.tokens) == len(r.fields))
-        return asm, (exact, *_template_fit(asm))
-
-    try:
-        r_asm, (best_exact, best_struct, best_count) = read(rules)
-        m_asm = assemble(model)
-    except Exception:  # noqa: BLE001 - nothing to fuse with a labelling the assembler cannot read
-        return rules
-    r_rows = {(r.table, r.key) for r in r_asm.rows}
-    best = rules
-    for row in m_asm.rows:
-        if row.span_range is None:
-            continue
-        if (row.table, row.key) in r_rows or any(("t3", sub) in r_rows for sub in row.merged_rows):
-            continue
-        a, b = row.span_range
-        block = model.spans[a:b + 1]
-        lo, hi = (block[0].segment, block[0].start), (block[-1].segment, block[-1].end)
-        kept = [s for s in best.spans if (s.segment, s.end) <= lo or (s.segment, s.start) >= hi]
-        fused = LabelledDocument(document=rules.document, labeller=rules.labeller,
-                                 spans=sorted(kept + block, key=lambda s: (s.segment, s.start)))
-        try:
-            _, (exact, struct, count) = read(fused)
-        except Exception:  # noqa: BLE001 - a swap the assembler cannot read is no improvement
-            continue
-        if (struct, count) < (best_struct, best_count) or (exact > best_exact and struct <= best_struct):
-            best, best_exact, best_struct, best_count = fused, exact, struct, count
-    return best
-
-
-def _row_universe() -> frozenset[tuple[str, str]]:
-    """Every (table, row key) an assembled row can have, merged table-3 groups aside."""
-    return frozenset([("t2", k) for k in KEYED_TAGS[Tag.T2_ROW]] + [("t3", k) for k in KEYED_TAGS[Tag.T3_ROW]]
-                     + [("t4", "t4")])
-
-
-def rules_settle(rules: LabelledDocument) -> bool:
-    """Whether the hybrid's answer is the rule labelling whatever the network says: the rules
-    found every template row (so `fuse_rows` has no lost row to take — a merged group is
-    skipped once any of its sub-rows is there), their structure misfit is 0 (so the network's
-    labelling cannot fit better), and they found ORG and YEAR spans (nothing to borrow)."""
-    from gongkai.extraction.assemble import assemble
-
-    if not any(s.tag is Tag.ORG for s in rules.spans) or not any(s.tag is Tag.YEAR for s in rules.spans):
-        return False
-    try:
-        asm = assemble(rules)
-    except Exception:  # noqa: BLE001 - a labelling the assembler cannot read settles nothing
-        return False
-    rows = {(r.table, r.key) for r in asm.rows}
-    return _row_universe() <= rows and _template_fit(asm)[0] == 0
-
-
-def misfit(labelled: LabelledDocument, split: bool = False):
-    """How badly a labelling's tables fit the template (0 = a perfect fit): structure (rows
-    missing, values outside any row, metadata missing) and cell counts (too many or too few
-    values in a row). `split` returns the two apart."""
-    from gongkai.extraction.assemble import assemble
-
-    try:
-        struct, count = _template_fit(assemble(labelled))
-    except Exception:  # noqa: BLE001 - a labelling the assembler cannot read fits nothing
-        return (10_000, 10_000) if split else 20_000
-    return (struct, count) if split else struct + count
-
-
-def _template_fit(asm) -> tuple[int, int]:
-    """`misfit` of an assembled labelling: (structure, cell counts)."""
-    from gongkai.extraction import template as T
-
-    expected = {("t2", k) for k in T.T2_ROW_FIELDS} | {("t3", r.key) for r in T.T3_ROW_TEMPLATES} | {("t4", "t4")}
-    seen = set()
-    count = 0
-    for row in asm.rows:
-        count += abs(len(row.tokens) - len(row.fields))
-        seen.add((row.table, row.key))
-        if row.merged_rows:
-            seen.update(("t3", k) for k in row.merged_rows)
-    # the numbers of a row's second printing belong to no row the template has room for
-    set_aside = sum(1 for r in asm.set_aside for t in r.tokens if t.status is CellStatus.number)
-    struct = (3 * len(expected - seen) + len(asm.warnings) + set_aside  # a group row stands for its sub-rows only
-              + (asm.org is None) + (asm.year is None))
-    return struct, count
 
 
 _ENUMERATOR_AFTER = re.compile(r"^\s*[、.．,，]\s*\D")

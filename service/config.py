@@ -23,7 +23,12 @@ ENV_TABLE = [
     ("GONGKAI_API_KEY", "api_key", "(unset)",
      "required in the `X-API-Key` header (or `gongkai_api_key` cookie); mandatory off loopback"),
     ("GONGKAI_WORKERS", "workers", "2", "parallel extractions per process (in-process pool or Celery worker)"),
-    ("GONGKAI_LABELLER", "labeller", "model", "labeller passed to `extraction.pipeline.extract` (model | rules)"),
+    ("GONGKAI_LABELLER", "labeller", "model", "labeller of the pipeline (`models.registry.build_pipeline`; model | rules)"),
+    ("GONGKAI_MODEL_MODE", "model_mode", "(unset: the weights' own, hybrid)",
+     "the model labeller fused with the rules (hybrid) or the network alone (pure)"),
+    ("GONGKAI_CALIBRATION", "calibration", "(unset: models/calibration.json)",
+     "confidence calibrator: `off` for raw scores, or the path of another calibrator file"),
+    ("GONGKAI_OCR_CELLS", "ocr_cells", "0", "1: OCR reads a scan's known table cells from their own crops"),
     ("GONGKAI_ALLOWED_HOSTS", "allowed_hosts", "localhost,127.0.0.1,[::1]",
      "Host header names served (400 otherwise; `*` = any); needed when listening on a wildcard address"),
     ("GONGKAI_MAX_UPLOAD_MB", "max_upload_mb", str(_L.max_bytes // (1024 * 1024)), "largest accepted file (413 above)"),
@@ -41,7 +46,7 @@ ENV_TABLE = [
     ("GONGKAI_MAX_ATTEMPTS", "max_attempts", "3", "times a job is started before it fails (a worker died under it)"),
     ("GONGKAI_LEASE_S", "lease_s", "30",
      "a running job's lease, renewed by its worker's heartbeat; past it the sweeper re-queues the job"),
-    ("GONGKAI_EXTRACTOR", "extractor", "gongkai.extraction.pipeline:extract",
+    ("GONGKAI_EXTRACTOR", "extractor", "gongkai.models.registry:extract",
      "the extract function (`module:function`); tests swap in a fake"),
     ("GONGKAI_LOG_LEVEL", "log_level", "INFO", "structured (JSON lines) log level"),
 ]
@@ -56,6 +61,9 @@ class Settings(BaseModel):
     api_key: str | None = None
     workers: int = 2
     labeller: str = "model"
+    model_mode: str | None = None
+    calibration: str = ""
+    ocr_cells: bool = False
     allowed_hosts: str = "localhost,127.0.0.1,[::1]"
     max_upload_mb: float = _L.max_bytes / (1024 * 1024)
     max_files: int = 100
@@ -69,7 +77,7 @@ class Settings(BaseModel):
     sync_concurrency: int = Field(2, ge=1)
     max_attempts: int = Field(3, ge=1)
     lease_s: float = Field(30, gt=0)
-    extractor: str = "gongkai.extraction.pipeline:extract"
+    extractor: str = "gongkai.models.registry:extract"
     log_level: str = "INFO"
 
     @classmethod
@@ -103,6 +111,12 @@ class Settings(BaseModel):
         return Limits(max_pages=self.max_pages, max_pixels=self.max_pixels, max_bytes=self.max_upload_bytes,
                       max_text_chars=self.max_text_chars, dpi=_L.dpi, page_timeout_s=_L.page_timeout_s,
                       timeout_s=self.job_timeout_s, memory_mb=self.max_memory_mb)
+
+    @property
+    def pipeline_options(self) -> dict:
+        """The pipeline's settings other than the labeller, as the extractor's keywords
+        (`models.registry.extract`)."""
+        return {"model_mode": self.model_mode, "calibration": self.calibration, "ocr_cells": self.ocr_cells}
 
     @property
     def host_names(self) -> list[str]:

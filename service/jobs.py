@@ -62,7 +62,7 @@ def _die_with_parent(lifeline: Connection) -> None:
 
 
 def _child(conn: Connection, lifeline: Connection, extractor: str, data: bytes, name: str, labeller: str,
-           limits: engine_limits.Limits) -> None:
+           limits: engine_limits.Limits, options: dict) -> None:
     _die_with_parent(lifeline)
     mem_mb = limits.memory_mb
     if mem_mb > 0:
@@ -72,7 +72,7 @@ def _child(conn: Connection, lifeline: Connection, extractor: str, data: bytes, 
     engine_limits.use_limits(limits)
     try:
         with progress.on_page(lambda done, total: conn.send(("progress", done, total))):
-            result = _load(extractor)(data, name, labeller=labeller)
+            result = _load(extractor)(data, name, labeller=labeller, **options)
         conn.send(("ok", result.model_dump_json()))
     except ExtractionError as exc:
         conn.send(("extraction_error", str(exc) or exc.__class__.__name__))
@@ -108,7 +108,7 @@ def isolated_extract(data: bytes, name: str, settings: Settings, timeout_s: floa
     recv, send = ctx.Pipe(duplex=False)
     lifeline, alive = ctx.Pipe(duplex=False)  # `alive` stays here: when this process dies, the child does
     proc = ctx.Process(target=_child, args=(send, lifeline, settings.extractor, data, name, settings.labeller,
-                                             settings.limits), daemon=True)
+                                             settings.limits, settings.pipeline_options), daemon=True)
     proc.start()
     send.close()
     lifeline.close()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from gongkai.extraction.fields import ALL_FIELDS, T2_FIELDS, T3_COLUMNS, T3_ROWS, T4_GROUPS, T4_OUTCOMES
+from gongkai.extraction.template import T2_ANCHORS, T2_BLOCKS, T2_COLUMN_LABELS, T2_ROW_FIELDS, T2_ROWS
 
 __all__ = ["field_label", "TABLE2", "TABLE3_ROWS", "TABLE3_COLUMNS", "TABLE4_GROUPS", "TABLE4_OUTCOMES"]
 
@@ -18,16 +19,28 @@ def field_label(fid: str) -> str:
     return fid
 
 
-# Table 2 (主动公开政府信息情况) prints four blocks, each a header row and one or two value rows.
-TABLE2 = [
-    ("第二十条第（一）项", ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
-     [("规章", ["t2.rules.issued", "t2.rules.repealed", "t2.rules.in_force"]),
-      ("行政规范性文件", ["t2.normative.issued", "t2.normative.repealed", "t2.normative.in_force"])]),
-    ("第二十条第（五）项", ["信息内容", "本年处理决定数量"], [("行政许可", ["t2.licensing.decisions"])]),
-    ("第二十条第（六）项", ["信息内容", "本年处理决定数量"],
-     [("行政处罚", ["t2.punishment.decisions"]), ("行政强制", ["t2.coercion.decisions"])]),
-    ("第二十条第（八）项", ["信息内容", "本年收费金额（单位：万元）"], [("行政事业性收费", ["t2.fees.amount"])]),
-]
+# The template holds its wording as the text is matched (NFKC: ASCII brackets and colon); the standard
+# format prints them full-width, and so does the review page.
+PRINTED = str.maketrans({"(": "（", ")": "）", ":": "："})
+
+
+def printed(wording: str) -> str:
+    return wording.translate(PRINTED)
+
+
+def _table2() -> list[tuple[str, list[str], list[tuple[str, list[str]]]]]:
+    """Table 2 (主动公开政府信息情况) as the template has it: four blocks, each a title (the article),
+    a header row (信息内容, the columns) and one or two value rows (label, field ids)."""
+    labels = {r.key: r.label for r in T2_ROWS}
+    blocks = []
+    for article, rows in T2_BLOCKS:
+        columns = [f.rsplit(".", 1)[1] for f in T2_ROW_FIELDS[rows[0]]]
+        header = [T2_ANCHORS[1], *(printed(T2_COLUMN_LABELS[c]) for c in columns)]
+        blocks.append((printed(article), header, [(labels[r], list(T2_ROW_FIELDS[r])) for r in rows]))
+    return blocks
+
+
+TABLE2 = _table2()
 TABLE3_COLUMNS = list(T3_COLUMNS)
 TABLE3_ROWS = [(row, T3_ROWS[row]) for row in T3_ROWS]
 TABLE4_GROUPS = list(T4_GROUPS.items())

@@ -15,7 +15,7 @@ from sqlalchemy import (Boolean, DateTime, Float, Integer, String, Text, create_
                         text, update)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-__all__ = ["Job", "JobStatus", "BlobStore", "Database", "utcnow"]
+__all__ = ["Job", "JobStatus", "BlobStore", "Database", "utcnow", "job_filters"]
 
 
 class JobStatus:
@@ -205,3 +205,17 @@ class BlobStore:
 
     def get(self, sha: str) -> bytes:
         return self.path(sha).read_bytes()
+
+
+def job_filters(stmt, status: str | None, org: str | None, year: int | None, needs_review: bool | None):
+    """The job list's filters (status, org contains, year, needs_review) on a select of jobs; the list
+    and the dataset export filter alike."""
+    if status:
+        stmt = stmt.where(Job.status == status)
+    if org:
+        stmt = stmt.where(Job.org.contains(org))
+    if year is not None:
+        stmt = stmt.where(Job.year == year)
+    if needs_review is not None:
+        stmt = stmt.where(Job.needs_review.is_(needs_review))
+    return stmt

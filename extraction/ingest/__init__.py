@@ -56,12 +56,16 @@ def sniff(data: bytes, name: str = "") -> str:
     return {"png": "image", "jpeg": "image", "tiff": "image", "txt": "text"}.get(kind, kind)
 
 
-def read_document(data: bytes, name: str = "", *, source_kind: SourceKind | None = None) -> Document:
+def read_document(data: bytes, name: str = "", *, source_kind: SourceKind | None = None, ocr=None,
+                  limits=None) -> Document:
+    """Read any input into a `Document`. `ocr`: the `extraction.ingest.ocr.OcrEngine` for scanned
+    pages and images (a scan read without one: `NoOcrEngineError`, an `IngestError`); `limits`:
+    the `Limits` to enforce (default: those in force in this process, `limits.current_limits`)."""
     from gongkai.extraction.ingest.limits import current_limits
 
     if not data or not data.strip():
         raise IngestError("the file is empty")
-    limits = current_limits()
+    limits = limits or current_limits()
     if len(data) > limits.max_bytes:
         raise IngestError(f"the file is {len(data):,} bytes; the limit is {limits.max_bytes:,} bytes (max_bytes)")
     kind = sniff(data, name)
@@ -69,11 +73,11 @@ def read_document(data: bytes, name: str = "", *, source_kind: SourceKind | None
         if kind == "pdf":
             from gongkai.extraction.ingest.pdf import read_pdf
 
-            doc = read_pdf(data, name)
+            doc = read_pdf(data, name, ocr=ocr, limits=limits)
         elif kind == "image":
             from gongkai.extraction.ingest.image import read_images
 
-            doc = read_images(data, name)
+            doc = read_images(data, name, ocr=ocr, limits=limits)
         elif kind == "html":
             from gongkai.extraction.ingest.html import read_html
 

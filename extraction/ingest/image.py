@@ -1,52 +1,37 @@
 """Images (PNG, JPEG, TIFF — multi-page TIFF included) → `Document` through the OCR page path."""
 from __future__ import annotations
 
-import io
-import warnings
 
 from gongkai.extraction.document import Document, Segment, SourceKind
 from gongkai.extraction.ingest.layout import TableStitcher
-from gongkai.extraction.ingest.limits import (
-    Deadline, ImageTooLargeError, current_limits, Limits, TooManyPagesError, UnreadableImageError,
-)
+from gongkai.extraction.ingest.checks import check_image, open_image
+from gongkai.extraction.ingest.limits import Deadline, current_limits, Limits, UnreadableImageError
 
 __all__ = ["read_images"]
 
 
 def read_images(data: bytes, name: str = "", *, ocr=None, limits: Limits | None = None) -> Document:
     """OCR every frame of an image file into one `Document` (`SourceKind.image`), one page per
-    frame. `ocr` defaults to the bundled `RapidOcrEngine`."""
+    frame, with the `ocr` engine (`extraction.ingest.ocr.OcrEngine`; none: `NoOcrEngineError`)."""
     import numpy as np
-    from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+    from PIL import ImageOps, ImageSequence, UnidentifiedImageError
 
+    from gongkai.extraction.ingest.ocr import require_engine
     from gongkai.extraction.ingest.raster import ocr_page
     from gongkai.extraction.progress import page_read
 
     limits = limits or current_limits()
 
+    img = open_image(data, limits)
+    n = check_image(img, limits)  # pages and every frame's pixels: the service's submission check too
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
-            img.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise ImageTooLargeError(f"the image is too large to process safely ({e})") from e
+        img.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise UnreadableImageError(f"not a readable PNG/JPEG/TIFF image: {e}") from e
-    n = getattr(img, "n_frames", 1)
-    if n > limits.max_pages:
-        raise TooManyPagesError(f"the image has {n} pages; at most {limits.max_pages} are accepted")
-    if ocr is None:
-        from gongkai.models.ocr import RapidOcrEngine
-
-        ocr = RapidOcrEngine.default()
+    ocr = require_engine(ocr, "an image")
     segments: list[Segment] = []
     stitcher = TableStitcher()
     for i, frame in enumerate(ImageSequence.Iterator(img)):
-        w, h = frame.size
-        if w * h > limits.max_pixels:
-            raise ImageTooLargeError(
-                f"page {i + 1} is {w}×{h} pixels; the limit is {limits.max_pixels:,} pixels")
         try:
             frame = ImageOps.exif_transpose(frame) if i == 0 else frame
             gray = np.array(frame.convert("L"))

@@ -1,10 +1,11 @@
 """What one input may cost — the one set of limits the engine and the service both enforce — and the
 errors raised when input breaks them.
 
-The numbers live here once. The service's intake checks the ones it can know cheaply (bytes, pages,
-pixels, characters of text) with these same values and hands its `Limits` to the extraction child
-(`use_limits`), so a file the intake accepts is never refused by the engine for a limit the intake
-could have named. `GONGKAI_MAX_*` variables override them for both (service/config.py).
+The numbers live here once, and so do the checks on them (`Limits.check_*`, and for whole inputs
+`extraction.ingest.checks`): the readers and the service's intake call the same checks with the same
+`Limits` — the service hands its own to the extraction child (`use_limits`) — so a file the intake
+accepts is never refused by the engine for bytes, pages, pixels or characters. `GONGKAI_MAX_*`
+variables override the numbers for both (service/config.py).
 """
 from __future__ import annotations
 
@@ -12,13 +13,17 @@ import time
 from dataclasses import dataclass
 
 __all__ = [
-    "Limits", "Deadline", "IngestError", "NotAPdfError", "EncryptedPdfError", "CorruptPdfError",
+    "Limits", "Deadline", "IngestError", "FileTooLargeError", "NotAPdfError", "EncryptedPdfError", "CorruptPdfError",
     "TooManyPagesError", "ImageTooLargeError", "UnreadableImageError", "PageTimeoutError", "TextTooLongError",
     "DEFAULT_LIMITS", "current_limits", "use_limits",
 ]
 
 
 from gongkai.extraction.ingest import IngestError  # noqa: E402  (the package's one base class)
+
+
+class FileTooLargeError(IngestError):
+    pass
 
 
 class NotAPdfError(IngestError):
@@ -79,6 +84,25 @@ class Limits:
     page_timeout_s: float = 60.0
     timeout_s: float = 600.0
     memory_mb: int = 4096
+
+    def check_bytes(self, n_bytes: int) -> None:
+        if n_bytes > self.max_bytes:
+            raise FileTooLargeError(f"the file is {n_bytes:,} bytes; the limit is {self.max_bytes:,} bytes (max_bytes)")
+
+    def check_pages(self, n_pages: int, what: str) -> None:
+        """`what` has `n_pages` pages (a PDF's, or the frames of an image file)."""
+        if n_pages > self.max_pages:
+            raise TooManyPagesError(f"{what} has {n_pages} pages; the limit is {self.max_pages} pages (max_pages)")
+
+    def check_pixels(self, width: int, height: int, what: str) -> None:
+        if width * height > self.max_pixels:
+            raise ImageTooLargeError(f"{what} is {width}x{height} pixels; the limit is {self.max_pixels:,} pixels "
+                                     "(max_pixels)")
+
+    def page_pixels(self, width_pt: float, height_pt: float) -> tuple[int, int]:
+        """The size in pixels of a PDF page of `width_pt` × `height_pt` points rendered at `dpi`."""
+        scale = self.dpi / 72.0
+        return round(width_pt * scale), round(height_pt * scale)
 
     def check_text(self, n_chars: int, what: str = "the text") -> None:
         if n_chars > self.max_text_chars:

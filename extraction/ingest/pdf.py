@@ -15,9 +15,9 @@ from gongkai.extraction.document import Document, Segment, SourceKind
 from gongkai.extraction.ingest.grid import HSeg, Table, VSeg, build_tables
 from gongkai.extraction.progress import page_read
 from gongkai.extraction.ingest.layout import Glyph, TableStitcher, _visual_lines, layout_page, pieces_to_segments
+from gongkai.extraction.ingest.checks import check_pdf
 from gongkai.extraction.ingest.limits import (
-    CorruptPdfError, Deadline, current_limits, EncryptedPdfError, ImageTooLargeError, Limits, NotAPdfError,
-    TooManyPagesError,
+    CorruptPdfError, Deadline, current_limits, EncryptedPdfError, Limits, NotAPdfError,
 )
 
 __all__ = ["read_pdf", "page_has_text_layer", "open_pdf", "render_page"]
@@ -133,17 +133,15 @@ def _text_page(page, page_no: int, stitcher: TableStitcher) -> list[Segment]:
 def read_pdf(data: bytes, name: str = "", *, ocr=None, limits: Limits | None = None) -> Document:
     """Read a PDF's bytes into a `Document` (see module doc for the page routing).
 
-    `ocr` is the `models.ocr.OcrEngine` for pages without a usable text layer (default: the
-    bundled `RapidOcrEngine`, created only if some page needs it).
+    `ocr` is the `extraction.ingest.ocr.OcrEngine` for pages without a usable text layer (a PDF
+    with such a page and no engine: `NoOcrEngineError`).
     """
     limits = limits or current_limits()
     doc, plumber = _open(data)
     try:
-        n = len(doc)
-        if n == 0:
+        if len(doc) == 0:
             raise CorruptPdfError("the PDF has no pages")
-        if n > limits.max_pages:
-            raise TooManyPagesError(f"the PDF has {n} pages; at most {limits.max_pages} are accepted")
+        n = check_pdf(doc, limits)  # pages and every page's pixels: the service's submission check too
         segments: list[Segment] = []
         stitcher = TableStitcher()
         scanned = False
@@ -163,10 +161,9 @@ def read_pdf(data: bytes, name: str = "", *, ocr=None, limits: Limits | None = N
                 page_read(page_no, n)
                 continue
             scanned = True
-            if ocr is None:
-                from gongkai.models.ocr import RapidOcrEngine
+            from gongkai.extraction.ingest.ocr import require_engine
 
-                ocr = RapidOcrEngine.default()
+            ocr = require_engine(ocr, f"page {page_no} of the PDF (no text layer)")
             gray = _render(doc, i, limits)
             from gongkai.extraction.ingest.raster import ocr_page
 
@@ -195,12 +192,8 @@ def _render(doc, i: int, limits: Limits):
     import numpy as np
 
     page = doc[i]
-    w, h = page.get_size()
+    limits.check_pixels(*limits.page_pixels(*page.get_size()), f"page {i + 1} of the PDF at {limits.dpi} dpi")
     scale = limits.dpi / 72.0
-    if w * scale * h * scale > limits.max_pixels:
-        raise ImageTooLargeError(
-            f"page {i + 1} is {w / 72 * 25.4:.0f}×{h / 72 * 25.4:.0f} mm; at {limits.dpi} dpi it "
-            f"exceeds the {limits.max_pixels:,} pixel limit")
     try:
         bitmap = page.render(scale=scale, grayscale=True)
         arr = np.array(bitmap.to_pil().convert("L"))

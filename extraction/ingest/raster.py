@@ -18,8 +18,8 @@ from gongkai.extraction.document import Alternative, Segment
 from gongkai.extraction.ingest.grid import Table, build_tables, remove_rulings, ruling_segments
 from gongkai.extraction.ingest.layout import Glyph, Piece, TableStitcher, _visual_lines, layout_page, piece_segment
 from gongkai.extraction.ingest.limits import Deadline
+from gongkai.extraction.ingest.ocr import OcrEngine, OcrLine, is_numeric_text
 from gongkai.extraction.ingest.rectify import rectify
-from gongkai.models.ocr import OcrEngine, OcrLine, is_numeric_text
 
 __all__ = ["ocr_page", "straighten", "deskew", "estimate_skew", "PageTimings", "N_ALTERNATIVES", "cell_line_boxes"]
 

@@ -131,7 +131,8 @@ def source_line(data: bytes, filename: str, provenance: Provenance | None) -> So
     if provenance is None or provenance.line is None:
         return None
     from gongkai.extraction.ingest import read_document  # noqa: PLC0415
-    doc = read_document(data, filename)
+    from gongkai.models.ocr import BundledOcr  # noqa: PLC0415
+    doc = read_document(data, filename, ocr=BundledOcr())
     segs = [s for s in doc.segments if s.line == provenance.line
             and (provenance.page is None or s.page == provenance.page)]
     if not segs:

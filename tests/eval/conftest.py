@@ -10,7 +10,7 @@ def seed_result():
     """A real ExtractionResult of the first seed with its gold."""
     need_shared()
     from gongkai.eval.datasets import folder_samples
-    from gongkai.extraction.pipeline import extract
+    from gongkai.models.registry import extract
 
     sample = folder_samples(SEEDS)[0]
     return extract(sample.source), sample.gold

@@ -37,13 +37,11 @@ def test_calibrate_maps_cells_and_document_per_source_kind():
     assert C.calibrate({"a": 1.0}, 0.7, "text", None) == ({"a": 1.0}, 0.7)
 
 
-def test_calibrator_file_is_read_from_the_environment(tmp_path, monkeypatch):
+def test_calibrator_setting_names_a_file_or_off(tmp_path):
     path = tmp_path / "cal.json"
     path.write_text(json.dumps({"review_threshold": 0.42, "cell": None, "document": None}))
-    monkeypatch.setenv("GONGKAI_CALIBRATION", str(path))
-    assert C.review_threshold() == 0.42
-    monkeypatch.setenv("GONGKAI_CALIBRATION", "off")
-    assert C.load_calibrator() is None and C.review_threshold() == C.DEFAULT_REVIEW_THRESHOLD
+    assert C.review_threshold(C.load_calibrator(str(path))) == 0.42
+    assert C.load_calibrator("off") is None and C.review_threshold(None) == C.DEFAULT_REVIEW_THRESHOLD
 
 
 def test_shipped_calibrator_is_plain_breakpoints():

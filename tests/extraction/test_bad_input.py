@@ -6,7 +6,9 @@ import sys
 
 import pytest
 
-from gongkai.extraction.pipeline import ExtractionError, extract
+from gongkai.extraction.pipeline import ExtractionError
+
+from gongkai.models.registry import extract
 from tests.conftest import SEEDS, need_shared
 
 OLD_FORMAT = """某某县人民政府2018年政府信息公开工作年度报告
@@ -53,10 +55,10 @@ def test_truncated_report_keeps_what_it_has_and_marks_the_rest_missing():
 def test_cli_exits_non_zero_with_a_message(tmp_path):
     bad = tmp_path / "notes.txt"
     bad.write_text("购物清单：苹果 3 个，香蕉 5 根。\n", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "gongkai.service.cli", "extract", str(bad), "--json"],
+    proc = subprocess.run([sys.executable, "-m", "gongkai", "extract", str(bad), "--json"],
                           capture_output=True, text=True)
     assert proc.returncode != 0
     assert "gongkai:" in proc.stderr and "not a" in proc.stderr
-    missing = subprocess.run([sys.executable, "-m", "gongkai.service.cli", "extract", str(tmp_path / "nope.pdf")],
+    missing = subprocess.run([sys.executable, "-m", "gongkai", "extract", str(tmp_path / "nope.pdf")],
                              capture_output=True, text=True)
     assert missing.returncode != 0 and "no such file" in missing.stderr

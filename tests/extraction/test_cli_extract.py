@@ -13,7 +13,7 @@ from tests.conftest import SEEDS, need_shared
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gongkai.service.cli", *args], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "gongkai", *args], capture_output=True, text=True)
 
 
 def test_json_is_the_result_object_with_all_200_fields():

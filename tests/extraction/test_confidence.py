@@ -2,7 +2,7 @@
 
 Seed 002 is damaged the way real sources are (a squashed table-4 row, a table not printed, an
 organisation cut to a fragment) and the output must say so: low confidence, candidates, a flag with
-its reasons. Raw scores (`GONGKAI_CALIBRATION=off`) so the shipped calibrator cannot mask the shape.
+its reasons. Raw scores (calibration `off`) so the shipped calibrator cannot mask the shape.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import re
 import pytest
 
 from gongkai.extraction.document import SourceKind
-from gongkai.extraction.pipeline import extract
+from gongkai.models.registry import extract
 from gongkai.extraction.review_policy import CONFIDENT, org_suspect, review_reasons
 from tests.conftest import SEEDS, need_shared
 
@@ -20,14 +20,13 @@ T4_ROW = "0 | 0 | 2 | 2 | 4 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |"
 
 
 @pytest.fixture
-def text(monkeypatch):
+def text():
     need_shared()
-    monkeypatch.setenv("GONGKAI_CALIBRATION", "off")
     return (SEEDS / f"{SEED}.txt").read_text(encoding="utf-8")
 
 
 def run(text: str):
-    return extract(text.encode("utf-8"), "report.txt", source_kind=SourceKind.text)
+    return extract(text.encode("utf-8"), "report.txt", source_kind=SourceKind.text, calibration="off")
 
 
 def codes(result) -> set[str]:

@@ -83,11 +83,8 @@ def test_in_a_troubled_document_a_re_cut_cell_agreeing_with_the_sums_is_not_vouc
     assert cell_confidence(filled, out, set(), set(), trouble=0.2) <= UNCHECKED_IN_TROUBLE
 
 
-def test_score_caps_ambiguous_cells_through_the_shipped_path(monkeypatch):
-    import gongkai.extraction.confidence as C
-
-    monkeypatch.setattr(C, "load_calibrator", lambda: LIFT_ALL)
+def test_score_caps_ambiguous_cells_through_the_shipped_path():
     out = reconcile(with_t2(t2_row("normative", tok(0), tok(3))))
-    cells, _ = score(out, "text")
+    cells, _ = score(out, "text", LIFT_ALL)
     assert cells["t2.normative.repealed"] < CONFIDENT
     assert cells["t2.normative.issued"] == 1.0 or out.cells["t2.normative.issued"].candidates

@@ -6,7 +6,7 @@ import pytest
 
 from gongkai.extraction import fields as F
 from gongkai.extraction.constraints import broken_constraints
-from gongkai.extraction.pipeline import extract
+from gongkai.models.registry import extract
 from gongkai.extraction.result import CellStatus
 from gongkai.service.review.labelled import apply_edits, recheck
 from tests.conftest import need_shared, seed_files

@@ -9,7 +9,8 @@ import pytest
 
 from gongkai.extraction.formats import detect_template, older_format_reason
 from gongkai.extraction.ingest import read_document
-from gongkai.extraction.pipeline import ExtractionError, extract
+from gongkai.extraction.pipeline import ExtractionError
+from gongkai.models.registry import extract
 from tests.conftest import REAL, need_shared, seed_files
 
 T3_2019 = """三、收到和处理政府信息公开申请情况
@@ -96,7 +97,7 @@ def test_older_templates_are_refused_by_the_pipeline(text, template, words):
 def test_the_cli_exits_non_zero_with_the_reason(tmp_path):
     src = tmp_path / "report_2020.txt"
     src.write_text(TEMPLATE_2019, encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "gongkai.service.cli", "extract", str(src), "--labeller", "rules"],
+    proc = subprocess.run([sys.executable, "-m", "gongkai", "extract", str(src), "--labeller", "rules"],
                           capture_output=True, text=True)
     assert proc.returncode == 1
     assert proc.stdout == ""

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from gongkai.extraction import template as T
-from gongkai.extraction.pipeline import extract
+from gongkai.models.registry import extract
 from tests.conftest import SEEDS, gold_for, need_shared
 
 

@@ -20,9 +20,9 @@ from gongkai.extraction.assemble import assemble
 from gongkai.extraction.document import SourceKind
 from gongkai.extraction.ingest import read_document
 from gongkai.extraction.ingest.text import read_text
-from gongkai.extraction.pipeline import extract
+from gongkai.models.registry import extract
 from gongkai.extraction.result import CellStatus
-from gongkai.models.labels import Tag
+from gongkai.extraction.labelling import Tag
 from gongkai.models.rules import RuleLabeller
 
 FIXTURES = Path(__file__).parent / "fixtures" / "markdown"

@@ -9,7 +9,7 @@ import pytest
 from gongkai.extraction.document import SourceKind
 from gongkai.extraction.ingest import read_document
 from gongkai.extraction.meta import canonical_agency, plausible_agency, read_meta, resolve_region
-from gongkai.extraction.pipeline import extract
+from gongkai.models.registry import extract
 from gongkai.models.rules import RuleLabeller
 from tests.conftest import REAL, SEEDS, need_shared
 

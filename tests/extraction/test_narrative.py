@@ -6,7 +6,7 @@ import pytest
 from gongkai.extraction.document import SourceKind
 from gongkai.extraction.ingest.text import read_text
 from gongkai.extraction.narrative import narrative_figures
-from gongkai.extraction.pipeline import extract
+from gongkai.models.registry import extract
 from gongkai.models.rules import RuleLabeller
 from tests.conftest import REAL, need_shared
 

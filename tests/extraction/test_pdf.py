@@ -18,7 +18,7 @@ from gongkai.extraction.ingest.limits import (
 )
 from gongkai.extraction.ingest.pdf import read_pdf
 from gongkai.extraction import template as T
-from gongkai.models.ocr import OcrChar, OcrLine
+from gongkai.extraction.ingest.ocr import OcrChar, OcrLine
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
@@ -154,8 +154,36 @@ def test_encrypted_pdf():
 
 
 @need_font
+def test_a_scan_without_an_ocr_engine_is_a_clear_error():
+    """Ingest loads no engine of its own (they live in models/): the pipeline hands one in."""
+    from gongkai.extraction.ingest import IngestError, read_document
+    from gongkai.extraction.ingest.ocr import NoOcrEngineError
+
+    with pytest.raises(NoOcrEngineError, match="page 1 of the PDF .*no OCR engine was given"):
+        read_pdf(_pdf("image"), "s.pdf", limits=Limits(dpi=72))
+    with pytest.raises(IngestError, match="no OCR engine"):
+        read_document(_pdf("text", "image"), "m.pdf", limits=Limits(dpi=72))
+    assert read_document(_pdf("text"), "t.pdf").source_kind == SourceKind.pdf_text  # text needs none
+    ocr = FakeOcr()
+    doc = read_document(_pdf("image"), "s.pdf", ocr=ocr, limits=Limits(dpi=72))
+    assert ocr.calls == 1 and [s.text for s in doc.segments] == ["扫描页"]
+
+
+def test_an_image_without_an_ocr_engine_is_a_clear_error():
+    from PIL import Image
+
+    from gongkai.extraction.ingest.image import read_images
+    from gongkai.extraction.ingest.ocr import NoOcrEngineError
+
+    buf = io.BytesIO()
+    Image.new("L", (40, 30), 255).save(buf, format="PNG")
+    with pytest.raises(NoOcrEngineError, match="an image needs OCR"):
+        read_images(buf.getvalue(), "x.png")
+
+
+@need_font
 def test_too_many_pages():
-    with pytest.raises(TooManyPagesError, match="at most 2"):
+    with pytest.raises(TooManyPagesError, match="the limit is 2 pages"):
         read_pdf(_pdf("text", "text", "text"), "long.pdf", limits=Limits(max_pages=2))
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gongkai.extraction.pipeline import extract
+from gongkai.models.registry import extract
 from tests.conftest import REAL, SEEDS, gold_for
 
 SUFFIXES = (".crawler.txt", ".pdftotext.txt", ".html", ".pdf")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from gongkai.extraction.document import SourceKind
-from gongkai.extraction.pipeline import extract
+from gongkai.models.registry import extract
 from tests.conftest import SEEDS, gold_for, need_shared
 
 SEED = "002_772a363d23301ca9"

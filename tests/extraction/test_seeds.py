@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from gongkai.extraction.pipeline import extract
+from gongkai.models.registry import extract
 from tests.conftest import REAL, gold_for, need_shared, seed_files
 
 

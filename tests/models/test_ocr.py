@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gongkai.models.ocr import NUMERIC_ALPHABET, OcrEngine, OcrModelError, ctc_top_k, is_numeric_text
+from gongkai.extraction.ingest.ocr import NUMERIC_ALPHABET, OcrEngine, ctc_top_k, is_numeric_text
+from gongkai.models.ocr import OcrModelError
 
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 

@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 
 from gongkai.extraction.document import Document, Segment, SourceKind
-from gongkai.extraction.pipeline import extract
-from gongkai.models.base import Labeller
-from gongkai.models.labels import Tag, bio_labels
+from gongkai.models.registry import extract, served_model
+from gongkai.extraction.labelling import Labeller, Tag, bio_labels
 from gongkai.models.token_classifier import (
     EMPTY, NL, SEG, WEIGHTS_DIR, ModelLabeller, decode_spans, linearise, window_owner, windows,
 )
@@ -109,7 +108,7 @@ def test_model_labels_a_seed_report_with_rows_and_values(path):
     from gongkai.extraction.ingest import read_document
 
     doc = read_document(path.read_bytes(), path.name)
-    spans = ModelLabeller.load_default().label(doc).spans
+    spans = served_model().label(doc).spans
     tags = {s.tag for s in spans}
     assert {Tag.SECTION, Tag.T3_ROW, Tag.VALUE, Tag.ORG, Tag.YEAR} <= tags
     assert sum(s.tag is Tag.VALUE for s in spans) >= 150
@@ -124,7 +123,7 @@ def test_seed_reports_are_extracted_exactly_with_the_model(path):
     wrong = {k: (v, result.fields[k].value) for k, v in gold["fields"].items() if result.fields[k].value != v}
     assert wrong == {}
     assert (result.meta.org, result.meta.year) == (gold["meta"]["org"], gold["meta"]["year"])
-    assert result.fingerprint.endswith(f"+model-{ModelLabeller.load_default().version}")
+    assert result.fingerprint.endswith(f"+model-{served_model().version}")
 
 
 def test_decode_keeps_table3_rows_in_template_order():
@@ -160,9 +159,9 @@ def test_an_enumerator_is_never_a_value():
 
 def test_fuse_rows_takes_the_networks_reading_only_of_rows_the_rules_lost():
     from gongkai.extraction.assemble import assemble
-    from gongkai.models.base import LabelledDocument
+    from gongkai.extraction.labelling import LabelledDocument
     from gongkai.models.rules import RuleLabeller
-    from gongkai.models.token_classifier import fuse_rows
+    from gongkai.models.hybrid import fuse_rows
 
     doc = _doc([["三、收到和处理政府信息公开申请情况"],
                 ["一、本年新收政府信息公开申请数量", "2", "1", "0", "0", "0", "0", "3"],
@@ -204,14 +203,15 @@ def _settling_doc() -> Document:
 @pytest.mark.skipif(not seed_files(), reason="../shared is not beside the repository")
 def test_the_network_is_not_run_when_the_rules_read_every_row():
     from gongkai.models.rules import RuleLabeller
-    from gongkai.models.token_classifier import WEIGHTS_DIR, rules_settle
+    from gongkai.models.hybrid import HybridLabeller, rules_settle
+    from gongkai.models.token_classifier import WEIGHTS_DIR
 
     doc = _settling_doc()
     rules = RuleLabeller().label(doc)
     assert rules_settle(rules)
-    lab = ModelLabeller.from_dir(WEIGHTS_DIR)
-    lab._session = _NoNetwork()
-    labelled = lab.label(doc)
+    network = ModelLabeller.from_dir(WEIGHTS_DIR)
+    network._session = _NoNetwork()
+    labelled = HybridLabeller(RuleLabeller(), network).label(doc)
     assert labelled.spans == rules.spans and labelled.labeller == "model"
 
 
@@ -219,7 +219,8 @@ def test_the_network_is_not_run_when_the_rules_read_every_row():
 @pytest.mark.skipif(not seed_files(), reason="../shared is not beside the repository")
 def test_a_row_the_rules_lose_brings_the_network_in():
     from gongkai.models.rules import RuleLabeller
-    from gongkai.models.token_classifier import WEIGHTS_DIR, rules_settle
+    from gongkai.models.hybrid import HybridLabeller, rules_settle
+    from gongkai.models.token_classifier import WEIGHTS_DIR
 
     doc = _settling_doc()
     rules = RuleLabeller().label(doc)
@@ -229,10 +230,10 @@ def test_a_row_the_rules_lose_brings_the_network_in():
     doc2 = doc.model_copy(update={"segments": [garbled if i == row.segment else s
                                                for i, s in enumerate(doc.segments)]})
     assert not rules_settle(RuleLabeller().label(doc2))
-    lab = ModelLabeller.from_dir(WEIGHTS_DIR)
-    lab._session = _NoNetwork()
+    network = ModelLabeller.from_dir(WEIGHTS_DIR)
+    network._session = _NoNetwork()
     with pytest.raises(AssertionError, match="the network ran"):
-        lab.label(doc2)
+        HybridLabeller(RuleLabeller(), network).label(doc2)
 
 
 def _real_and_seed_texts() -> list:
@@ -246,11 +247,26 @@ def _real_and_seed_texts() -> list:
 @pytest.mark.parametrize("path", _real_and_seed_texts(), ids=lambda p: p.name[:24])
 def test_skipping_the_network_never_changes_the_hybrid_labelling(path, monkeypatch):
     """Whether or not the network is skipped, the hybrid's spans are the same (the gate is exact)."""
-    import gongkai.models.token_classifier as tc
+    import gongkai.models.hybrid as hybrid
     from gongkai.extraction.ingest import read_document
 
     doc = read_document(path.read_bytes(), path.name)
-    lab = ModelLabeller.load_default()
+    lab = served_model("hybrid")
     gated = lab.label(doc)
-    monkeypatch.setattr(tc, "rules_settle", lambda _rules: False)
+    monkeypatch.setattr(hybrid, "rules_settle", lambda _rules: False)
     assert lab.label(doc).spans == gated.spans
+
+
+@needs_model
+def test_the_served_model_is_the_network_composed_with_the_rules():
+    """`models.registry` composes the hybrid (models/hybrid.py) from the two labellers; `pure` is
+    the network alone. Neither reads GONGKAI_MODEL_MODE: the mode is a parameter."""
+    from gongkai.models.hybrid import HybridLabeller
+    from gongkai.models.rules import RuleLabeller
+
+    network = ModelLabeller.load_default()
+    hybrid = served_model()
+    assert isinstance(hybrid, HybridLabeller) and isinstance(hybrid.rules, RuleLabeller)
+    assert hybrid.network is network and hybrid.version == network.version + "+hybrid"
+    assert hybrid.name == network.name == "model"
+    assert served_model("pure") is network

@@ -26,7 +26,7 @@ KINDS = {".txt": SourceKind.text, ".html": SourceKind.html, ".pdf": SourceKind.p
          ".png": SourceKind.image, ".jpg": SourceKind.image, ".tif": SourceKind.image}
 
 
-def extract(source: bytes | str | Path, name: str = "", *, labeller: str = "rules") -> ExtractionResult:
+def extract(source: bytes | str | Path, name: str = "", *, labeller: str = "rules", **_pipeline_options) -> ExtractionResult:
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
     if b"FAKE:FAIL" in data:
         raise ExtractionError("not a report: no disclosure tables found")

@@ -1,5 +1,5 @@
 """Every command the README's "Command line" section names, run as a user would: a subprocess of the
-installed CLI (`python -m gongkai.service.cli`), from a scratch working directory. `gongkai train labelled` is
+installed CLI (`python -m gongkai`), from a scratch working directory. `gongkai train labelled` is
 run by test_retrain_loop.py."""
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def gongkai(cwd: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     env = {**os.environ, "GONGKAI_DATA_DIR": str(cwd / "data"), "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "gongkai.service.cli", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "gongkai", *args], cwd=cwd, capture_output=True, text=True,
                           env=env, timeout=timeout)
 
 
@@ -103,7 +103,7 @@ def test_serve_with_offline_docs(work):
     import httpx
     port = free_port()
     env = {**os.environ, "GONGKAI_DATA_DIR": str(work / "data"), "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "gongkai.service.cli", "serve", "--port", str(port)], cwd=work, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "gongkai", "serve", "--port", str(port)], cwd=work, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"

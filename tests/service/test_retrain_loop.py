@@ -11,13 +11,13 @@ import sys
 import pytest
 from review_material import material
 
-from gongkai.extraction.pipeline import extract
+from gongkai.models.registry import extract
 from gongkai.models.promoted import SHIPPED_WEIGHTS
 from gongkai.service.review.labelled import write_labelled
 
 
 def _cli(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "gongkai.service.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "gongkai", *args], capture_output=True, text=True,
                           env={**os.environ, **env}, timeout=900)
 
 
@@ -63,7 +63,7 @@ def test_promotion_is_picked_up_by_the_next_extraction_in_a_running_process(tmp_
     next extraction; removing CURRENT goes back to the shipped model."""
     import shutil
 
-    from gongkai.extraction.pipeline import get_labeller
+    from gongkai.models.registry import get_labeller
     from gongkai.models.promoted import promote
 
     monkeypatch.setenv("GONGKAI_DATA_DIR", str(tmp_path / "data"))

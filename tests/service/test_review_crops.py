@@ -10,7 +10,7 @@ from PIL import Image
 from review_material import material, ocr_text
 from service_helpers import settings_for, wait_jobs
 
-from gongkai.extraction.pipeline import extract
+from gongkai.models.registry import extract
 from gongkai.service.review.crops import cell_crop, source_line
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def _assert_crop_shows(png: bytes, raw: str, page_area: int) -> None:
 def test_a_scanned_jobs_crop_of_a_table3_cell_shows_that_cell(mat, tmp_path):
     """Through the service: an image-only PDF job, its progress in pages, the crop of a table-3 cell."""
     from gongkai.service.api import create_app
-    settings = settings_for(tmp_path / "data", extractor="gongkai.extraction.pipeline:extract", labeller="rules",
+    settings = settings_for(tmp_path / "data", extractor="gongkai.models.registry:extract", labeller="rules",
                             job_timeout_s=300, max_memory_mb=0)
     with TestClient(create_app(settings)) as client:
         data = mat.scan_pdf.read_bytes()

@@ -15,7 +15,8 @@ from service_helpers import HERE, ROOT, make_pdf, settings_for
 
 from gongkai.extraction.ingest import sniff, sniff_kind
 from gongkai.extraction.ingest.limits import DEFAULT_LIMITS, current_limits
-from gongkai.extraction.pipeline import ExtractionError, extract
+from gongkai.extraction.pipeline import ExtractionError
+from gongkai.models.registry import extract
 from gongkai.service.api import create_app
 from gongkai.service.config import Settings
 from gongkai.service.intake import Rejected, check_upload
@@ -70,7 +71,8 @@ def test_a_50_mb_digit_text_fails_fast_with_a_reason_and_bounded_memory(tmp_path
     code = f"""
 import sys
 sys.path[:0] = [{str(ROOT)!r}, {str(HERE)!r}]
-from gongkai.extraction.pipeline import ExtractionError, extract
+from gongkai.extraction.pipeline import ExtractionError
+from gongkai.models.registry import extract
 from gongkai.service.config import Settings
 from gongkai.service.intake import Rejected, check_upload
 data = b"7" * 50_000_000
@@ -178,7 +180,7 @@ def test_progress_is_reported_per_page(tmp_path):
 def test_the_child_runs_with_the_services_limits(tmp_path):
     """A limit changed in the settings is the engine's limit in the extraction child too."""
     from gongkai.service.jobs import isolated_extract
-    s = settings_for(tmp_path, extractor="gongkai.extraction.pipeline:extract", labeller="rules", max_text_chars=50)
+    s = settings_for(tmp_path, extractor="gongkai.models.registry:extract", labeller="rules", max_text_chars=50)
     with pytest.raises(ExtractionError, match="the limit is 50 characters"):
         isolated_extract(b"x" * 60, "t.txt", s)
     assert current_limits() == DEFAULT_LIMITS  # this process is untouched
@@ -195,3 +197,39 @@ def test_a_digit_run_longer_than_any_value_in_a_table_row_is_not_a_crash():
         assert "not" in str(exc)
     else:
         assert all(v is None or v < 10**1000 for v in result.values().values())
+
+
+def _pdf_with_page(width_pt: int, height_pt: int) -> bytes:
+    """One page of the given size (pdfium and pdfplumber rebuild the cross-reference table it shifts)."""
+    return make_pdf(1).replace(b"/MediaBox [0 0 595 842]", f"/MediaBox [0 0 {width_pt} {height_pt}]".encode())
+
+
+def test_a_100_page_pdf_over_a_limit_of_60_is_refused_at_submission_naming_the_limit(tmp_path):
+    s = settings_for(tmp_path / "d", max_pages=60)
+    with TestClient(create_app(s)) as c:
+        r = c.post("/v1/extractions", files=[("files", ("long.pdf", make_pdf(100)))])
+        assert r.status_code == 422, r.text
+        assert r.json()["detail"] == "the PDF has 100 pages; the limit is 60 pages (max_pages)"
+        r = c.post("/v1/extractions", files=[("files", ("short.pdf", make_pdf(60)))])
+        assert r.status_code == 202 and r.json()["jobs"][0]["status"] in ("queued", "running", "done")
+        assert c.get("/v1/extractions").json()["total"] == 1
+
+
+def test_intake_and_ingest_decide_pages_and_pixels_by_the_same_check(tmp_path):
+    """Each input is refused by both, with the same reason, or by neither: the intake runs the ingest's
+    checks (extraction.ingest.checks) with the limits the extraction child gets."""
+    from gongkai.extraction.ingest import IngestError
+    from gongkai.extraction.ingest.image import read_images
+    from gongkai.extraction.ingest.pdf import read_pdf
+    s = settings_for(tmp_path / "d", max_pages=60, max_pixels=DEFAULT_LIMITS.max_pixels)
+    giant = _pdf_with_page(9999, 9999)  # 27772 px square at 200 dpi: past 40 MP whatever its text layer
+    cases = [("long.pdf", make_pdf(100), read_pdf), ("giant.pdf", giant, read_pdf),
+             ("huge.png", _png_header(12000, 12000), read_images)]
+    for name, data, reader in cases:
+        with pytest.raises(Rejected) as intake:
+            check_upload(data, name, s)
+        with pytest.raises(IngestError) as ingest:
+            reader(data, name, ocr=object(), limits=s.limits)
+        assert intake.value.status == 422 and intake.value.reason == str(ingest.value), name
+    assert check_upload(make_pdf(60), "ok.pdf", s).pages == 60
+    assert check_upload(_pdf_with_page(595, 842), "a4.pdf", s).pages == 1

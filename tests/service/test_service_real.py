@@ -1,4 +1,4 @@
-"""The service with the real `extraction.pipeline.extract` (no fake): a text seed and a web page end to end,
+"""The service with the real `models.registry.extract` (no fake): a text seed and a web page end to end,
 and (slow) the throughput figure: text reports per second through the HTTP API."""
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ REAL = ROOT.parent / "shared" / "data" / "real"
 
 
 def test_real_pipeline_through_the_api(tmp_path):
-    s = settings_for(tmp_path / "d", extractor="gongkai.extraction.pipeline:extract", job_timeout_s=120)
+    s = settings_for(tmp_path / "d", extractor="gongkai.models.registry:extract", job_timeout_s=120)
     seed = seed_paths("*.txt")[1]
     gold = json.loads(seed.with_suffix("").with_suffix(".gold.json").read_text("utf-8"))
     with TestClient(create_app(s)) as c:
@@ -37,7 +37,7 @@ def test_real_pipeline_through_the_api(tmp_path):
 def test_throughput_text_reports_per_second(tmp_path):
     """`pytest -m slow -s tests/service/test_service_real.py` prints the figure quoted in docs/service."""
     port = free_port()
-    proc = start_server(tmp_path / "data", port, GONGKAI_EXTRACTOR="gongkai.extraction.pipeline:extract",
+    proc = start_server(tmp_path / "data", port, GONGKAI_EXTRACTOR="gongkai.models.registry:extract",
                         GONGKAI_WORKERS="2")
     texts = [p.read_bytes() for p in seed_paths("*.txt")]
     n = 60
@@ -63,3 +63,26 @@ def test_throughput_text_reports_per_second(tmp_path):
     mean = float(metrics["gongkai_job_duration_seconds_sum"]) / float(metrics["gongkai_job_duration_seconds_count"])
     print(f"\nthroughput: {n} text reports in {elapsed:.1f} s = {n / elapsed:.2f} reports/s "
           f"(mean extraction time per job {mean:.2f} s, 2 workers)")
+
+
+def test_the_pipeline_settings_reach_the_extraction_child(tmp_path, monkeypatch):
+    """GONGKAI_CALIBRATION / GONGKAI_MODEL_MODE / GONGKAI_OCR_CELLS are service settings passed to the
+    extractor in the child process (extraction itself reads no environment)."""
+    from gongkai.models.registry import extract
+    from gongkai.service.config import Settings
+    from gongkai.service.jobs import isolated_extract
+
+    monkeypatch.setenv("GONGKAI_CALIBRATION", "off")
+    monkeypatch.setenv("GONGKAI_MODEL_MODE", "pure")
+    monkeypatch.setenv("GONGKAI_OCR_CELLS", "1")
+    env = Settings.from_env(data_dir=tmp_path)
+    assert env.pipeline_options == {"model_mode": "pure", "calibration": "off", "ocr_cells": True}
+    monkeypatch.delenv("GONGKAI_CALIBRATION")
+    monkeypatch.delenv("GONGKAI_MODEL_MODE")
+    seed = seed_paths("*.txt")[2]
+    raw = extract(seed, labeller="rules", calibration="off")
+    assert raw.confidence != extract(seed, labeller="rules").confidence  # the setting shows
+    s = settings_for(tmp_path / "d", extractor="gongkai.models.registry:extract", labeller="rules",
+                     calibration="off", job_timeout_s=120)
+    res = isolated_extract(seed.read_bytes(), seed.name, s)
+    assert res.confidence == raw.confidence and res.fields == raw.fields

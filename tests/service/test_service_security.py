@@ -46,7 +46,7 @@ def test_wildcard_host_with_a_key_needs_the_served_names(tmp_path):
 def test_cli_serve_with_empty_host_and_no_key_refuses_to_start(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": f"{ROOT}:{HERE}", "GONGKAI_DATA_DIR": str(tmp_path / "d"),
            "HOME": str(tmp_path)}
-    r = subprocess.run([sys.executable, "-m", "gongkai.service.cli", "serve", "--host", "", "--port", "0"], cwd=ROOT,
+    r = subprocess.run([sys.executable, "-m", "gongkai", "serve", "--host", "", "--port", "0"], cwd=ROOT,
                        env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode != 0
     assert "without an API key" in r.stderr + r.stdout

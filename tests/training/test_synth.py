@@ -8,7 +8,7 @@ import re
 import pytest
 
 from gongkai.extraction import fields as F
-from gongkai.models.labels import all_labels
+from gongkai.extraction.labelling import all_labels
 from gongkai.training.synth.content import OTHER_FIELDS, violated
 from gongkai.training.synth.corpus import generate, make_sample
 from gongkai.training.synth.layouts import LAYOUTS

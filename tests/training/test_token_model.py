@@ -12,7 +12,8 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from gongkai.extraction.ingest import read_document  # noqa: E402
-from gongkai.models.labels import bio_labels  # noqa: E402
+from gongkai.extraction.labelling import bio_labels  # noqa: E402
+from gongkai.models.registry import served_model  # noqa: E402
 from gongkai.models.token_classifier import ModelLabeller, linearise  # noqa: E402
 from gongkai.training.synth.corpus import generate  # noqa: E402
 from gongkai.training.synth.sample import SampleSpec  # noqa: E402
@@ -94,8 +95,8 @@ def test_tiny_training_export_and_labelling(corpus, tmp_path):
     info = export(tmp_path / "tag" / "best", tmp_path / "weights", "tiny-test", max_len=64, stride=48)
     assert info["fp32_max_abs_diff"] < 1e-3
     assert info["shipped"] == "token_classifier.int8.onnx"
-    assert ModelLabeller.from_dir(tmp_path / "weights").version == "tiny-test+hybrid"
-    labeller = ModelLabeller.from_dir(tmp_path / "weights", mode="pure")  # the network alone
+    assert served_model(folder=tmp_path / "weights").version == "tiny-test+hybrid"
+    labeller = ModelLabeller.from_dir(tmp_path / "weights")  # the network alone
     assert labeller.version == "tiny-test"
     src = sorted(corpus["val"].glob("*.txt"))[0]
     doc = read_document(src.read_bytes(), src.name)

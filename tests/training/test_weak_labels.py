@@ -7,7 +7,7 @@ import json
 import pytest
 
 from gongkai.extraction.ingest import read_document
-from gongkai.models.labels import Tag
+from gongkai.extraction.labelling import Tag
 from gongkai.training.model.data import project_labels, read_source
 from gongkai.training.model.weak import weak_examples, weak_labels
 from gongkai.training.synth.corpus import generate

@@ -9,6 +9,7 @@ import numpy as np
 from gongkai.extraction.ingest import read_document
 from gongkai.models.token_classifier import linearise
 from gongkai.training.model.data import IGNORE, Example, load_examples
+from gongkai.models.ocr import BundledOcr
 
 __all__ = ["examples_from_dirs", "text_examples"]
 
@@ -38,7 +39,7 @@ def text_examples(paths: list[Path]) -> list[Example]:
     """Unlabelled report text (e.g. real seeds) for masked-LM pretraining only."""
     out = []
     for p in paths:
-        doc = read_document(Path(p).read_bytes(), Path(p).name)
+        doc = read_document(Path(p).read_bytes(), Path(p).name, ocr=BundledOcr())
         lin = linearise(doc)
         out.append(Example(Path(p).stem, lin.keys, np.full(len(lin.keys), IGNORE, dtype=np.int64)))
     return out

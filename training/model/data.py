@@ -20,8 +20,9 @@ import numpy as np
 
 from gongkai.extraction.document import Document
 from gongkai.extraction.ingest import read_document
-from gongkai.models.labels import bio_labels
+from gongkai.extraction.labelling import bio_labels
 from gongkai.models.token_classifier import Linearised, linearise
+from gongkai.models.ocr import BundledOcr
 
 __all__ = ["Example", "SegLabels", "project_labels", "example_from_sample", "example_from_seg_labels",
            "load_examples", "sample_stems", "IGNORE"]
@@ -175,7 +176,7 @@ def example_from_sample(src: Path) -> Example:
     stem = src.name.rsplit(".", 1)[0]
     lab = json.loads((src.parent / f"{stem}.labels.json").read_text(encoding="utf-8"))
     data, text = read_source(src, lab.get("encoding", "utf-8"))
-    doc = read_document(data, src.name)
+    doc = read_document(data, src.name, ocr=BundledOcr())
     return example_from_seg_labels(stem, doc, project_labels(doc, text, lab["spans"]))
 
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from gongkai.extraction.ingest import read_document
-from gongkai.extraction.pipeline import extract_document, get_labeller
-from gongkai.models.base import LabelledDocument
-from gongkai.models.labels import label_name
+from gongkai.models.registry import extract_document, get_labeller
+from gongkai.extraction.labelling import LabelledDocument, label_name
 from gongkai.training.model.data import project_labels, read_source, sample_stems
+from gongkai.models.ocr import BundledOcr
 
 __all__ = ["evaluate_folder", "char_labels", "macro_f1"]
 
@@ -54,7 +54,7 @@ def _labeller(name: str):
     if name == "model-pure":
         from gongkai.models.token_classifier import WEIGHTS_DIR, ModelLabeller
 
-        return ModelLabeller.from_dir(WEIGHTS_DIR, mode="pure")
+        return ModelLabeller.from_dir(WEIGHTS_DIR)  # the network alone
     return get_labeller(name)
 
 
@@ -76,7 +76,7 @@ def evaluate_folder(folder: Path, labellers: list[str] | dict, limit: int | None
         gold = json.loads((src.parent / f"{stem}.gold.json").read_text(encoding="utf-8"))
         lab = json.loads((src.parent / f"{stem}.labels.json").read_text(encoding="utf-8"))
         data, text = read_source(src, lab.get("encoding", "utf-8"))
-        doc = read_document(data, src.name)
+        doc = read_document(data, src.name, ocr=BundledOcr())
         seg_gold = project_labels(doc, text, lab["spans"])
         total += len(gold["fields"])
         for name, labeller in labs.items():

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gongkai.models.labels import bio_labels
+from gongkai.extraction.labelling import bio_labels
 
 __all__ = ["export", "onnx_logits"]
 

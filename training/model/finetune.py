@@ -10,7 +10,7 @@ import json
 import random
 from pathlib import Path
 
-from gongkai.models.labels import bio_labels
+from gongkai.extraction.labelling import bio_labels
 from gongkai.models.token_classifier import SPECIALS
 from gongkai.training.model.corpus import examples_from_dirs
 from gongkai.training.model.data import Example

@@ -36,7 +36,7 @@ class RetrainError(RuntimeError):
 def bench_accuracy(weights: Path, bench: list[Path], limit: int | None = None) -> dict:
     """Field accuracy (and token macro F1) of the network alone (`pure` mode: the rules play no
     part) in `weights` on each benchmark folder."""
-    lab = ModelLabeller.from_dir(weights, mode="pure")
+    lab = ModelLabeller.from_dir(weights)  # the network alone
     out = {}
     for folder in bench:
         r = evaluate_folder(folder, {"model": lab}, limit=limit)["model"]

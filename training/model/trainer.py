@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gongkai.models.labels import bio_labels
+from gongkai.extraction.labelling import bio_labels
 from gongkai.models.token_classifier import CLS, MASK, PAD, SEP, SPECIALS, UNK
 from gongkai.training.model.data import IGNORE, Example
 

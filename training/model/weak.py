@@ -16,10 +16,11 @@ from pathlib import Path
 from gongkai.extraction.document import Document
 from gongkai.extraction.fields import ALL_FIELDS
 from gongkai.extraction.ingest import read_document
-from gongkai.extraction.pipeline import extract_document
-from gongkai.models.labels import Tag, label_name
+from gongkai.models.registry import extract_document
+from gongkai.extraction.labelling import Tag, label_name
 from gongkai.models.rules import RuleLabeller
 from gongkai.training.model.data import Example, SegLabels, example_from_seg_labels
+from gongkai.models.ocr import BundledOcr
 
 __all__ = ["WeakLabels", "weak_labels", "weak_examples", "labelled_reports"]
 
@@ -111,7 +112,7 @@ def weak_examples(folder: Path, verbose: bool = True) -> list[Example]:
     for src, gold_path in labelled_reports(folder):
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
         gold["fields"] = {k: v for k, v in gold["fields"].items() if k in ALL_FIELDS}
-        doc = read_document(src.read_bytes(), src.name)
+        doc = read_document(src.read_bytes(), src.name, ocr=BundledOcr())
         wl = weak_labels(doc, gold)
         if verbose:
             print(f"weak labels {src.name}: {wl.values_accepted} values accepted, {wl.values_rejected} masked; "

@@ -1,6 +1,6 @@
 """`gongkai synth`: generate a synthetic corpus, or the fixed benchmark splits.
 
-Wire into the main CLI (service/cli.py) with one line:  `synth.register(app)`  — or call
+Wire into the main CLI (gongkai/cli.py) with one line:  `synth.register(app)`  — or call
 `synth_command(...)` from your own typer command. Also runnable alone: `python -m gongkai.training.synth`.
 """
 from __future__ import annotations
@@ -17,11 +17,11 @@ def synth_command(n: int = 100, kinds: str = "text", seed: int = 0, out: Path = 
                   source_error_rate: float = 0.05, noise: str = "mixed", layouts: str | None = None,
                   split: str | None = None, progress: bool = True) -> dict:
     """Generate `n` samples per kind (comma-separated `kinds`) into `out`; or, with `split`
-    ("all" or a name from eval/splits.py), build benchmark splits under `out/<split>/`.
+    ("all" or a name from training/synth/splits.py), build benchmark splits under `out/<split>/`.
     Returns {"samples": count, "seconds": wall time}."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from gongkai.eval.splits import SPLITS, build_split
+    from gongkai.training.synth.splits import SPLITS, build_split
     from gongkai.training.synth.corpus import generate
     from gongkai.training.synth.noise import LEVELS
     from gongkai.training.synth.sample import KINDS, SampleSpec  # here, not at import: `gongkai --help` stays fast
@@ -61,7 +61,7 @@ def synth(
     source_error_rate: float = typer.Option(0.05, help="share of reports with a misprinted total"),
     noise: str = typer.Option("mixed", help="mixed, clean, light or heavy (text kind)"),
     layouts: str = typer.Option(None, help="restrict text/html layouts, e.g. tsv,crawler"),
-    split: str = typer.Option(None, help="build benchmark split(s) instead: a name from eval/splits.py or all"),
+    split: str = typer.Option(None, help="build benchmark split(s) instead: a name from training/synth/splits.py or all"),
 ) -> None:
     """Generate synthetic annual reports with exact gold labels."""
     from gongkai.training.synth.pdf import FontMissing

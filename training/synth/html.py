@@ -6,7 +6,7 @@ from __future__ import annotations
 import html as _html
 import random
 
-from gongkai.models.labels import Tag
+from gongkai.extraction.labelling import Tag
 from gongkai.training.synth import chrome
 from gongkai.training.synth.pieces import Piece, lab
 from gongkai.training.synth.report import Block, Report

@@ -13,7 +13,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
-from gongkai.models.labels import Tag
+from gongkai.extraction.labelling import Tag
 from gongkai.training.synth.pieces import Cell, Line, Piece, lab
 
 __all__ = ["NoiseLevel", "LEVELS", "apply_noise"]

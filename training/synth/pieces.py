@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from gongkai.models.labels import Tag, label_name
+from gongkai.extraction.labelling import Tag, label_name
 
 __all__ = ["Piece", "Cell", "Line", "Span", "assemble", "lab", "plain"]
 

@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass, field
 
 from gongkai.extraction import template as T
-from gongkai.models.labels import Tag
+from gongkai.extraction.labelling import Tag
 from gongkai.training.synth import chrome, narrative
 from gongkai.training.synth.content import ReportContent
 from gongkai.training.synth.pieces import Piece, lab

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, field
 
 from gongkai.extraction import template as T
-from gongkai.models.labels import Tag
+from gongkai.extraction.labelling import Tag
 from gongkai.training.synth.content import ReportContent
 from gongkai.training.synth.pieces import Cell, Piece, lab
 
@@ -110,8 +110,7 @@ def _paren(typo: Typo, enum: str) -> str:
 def build_t2(content: ReportContent, typo: Typo) -> Grid:
     g = Grid("t2", 4, header_rows=0)
     r = 0
-    article_rows = {T.T2_ARTICLES[0]: ["rules", "normative"], T.T2_ARTICLES[1]: ["licensing"],
-                    T.T2_ARTICLES[2]: ["punishment", "coercion"], T.T2_ARTICLES[3]: ["fees"]}
+    article_rows = {art: list(keys) for art, keys in T.T2_BLOCKS}
     rows = {row.key: row for row in T.T2_ROWS}
     for art, keys in article_rows.items():
         g.add(r, 0, _label(typo.punct(art), lab(Tag.T2_ARTICLE), kind="header"), cs=4)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import random
 
 from gongkai.extraction import template as T
-from gongkai.models.labels import Tag
+from gongkai.extraction.labelling import Tag
 from gongkai.training.synth.noise import CONFUSABLE, DIGIT_CONFUSABLE
 from gongkai.training.synth.pieces import Cell, Line, Piece, lab
 from gongkai.training.synth.report import Report

@@ -26,7 +26,7 @@ import random
 import re
 
 from gongkai.extraction import template as T
-from gongkai.models.labels import Tag
+from gongkai.extraction.labelling import Tag
 from gongkai.training.synth.layouts.flat import Crawler
 from gongkai.training.synth.pieces import Cell, Line, Piece, lab
 from gongkai.training.synth.report import Report

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from gongkai.models.labels import Tag
+from gongkai.extraction.labelling import Tag
 from gongkai.training.synth.pieces import Cell, Line, Piece, lab
 from gongkai.training.synth.report import Block, Report
 from gongkai.training.synth import chrome

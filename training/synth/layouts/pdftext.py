@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import re
 
-from gongkai.models.labels import Tag
+from gongkai.extraction.labelling import Tag
 from gongkai.training.synth.pieces import Cell, Line, Piece, lab
 from gongkai.training.synth.report import Report
 

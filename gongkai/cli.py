@@ -1,4 +1,9 @@
-"""`gongkai` — the command line: extract, schema, serve, worker, synth, train, eval."""
+"""`gongkai` — the command line: extract, schema, serve, worker, synth, train, eval.
+
+It belongs to the façade, not to a stage: it wires the commands of every stage together (the
+service's serve and worker, training's synth and train, eval's eval), which no stage may import
+(tests/packaging/test_layering.py). `python -m gongkai` runs it.
+"""
 from __future__ import annotations
 
 import json
@@ -54,12 +59,20 @@ def extract(
     out: Optional[Path] = typer.Option(None, help="for a folder: write the dataset (.csv or .xlsx) here"),
     jobs: int = typer.Option(2, help="for a folder: parallel workers"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress on stderr"),
+    model_mode: Optional[str] = typer.Option(None, envvar="GONGKAI_MODEL_MODE", show_envvar=False,
+                                             help="hybrid (model fused with the rules) | pure (the network "
+                                                  "alone); default: the weights' own [env GONGKAI_MODEL_MODE]"),
+    calibration: str = typer.Option("", envvar="GONGKAI_CALIBRATION", show_envvar=False,
+                                    help="off (raw scores) | a calibrator file; default: the shipped one "
+                                         "[env GONGKAI_CALIBRATION]"),
+    ocr_cells: bool = typer.Option(False, "--ocr-cells", envvar="GONGKAI_OCR_CELLS", show_envvar=False,
+                                   help="OCR a scan's known table cells from their own crops [env GONGKAI_OCR_CELLS=1]"),
 ) -> None:
     """Extract one report (or a folder of reports into one dataset table)."""
     from gongkai.extraction.document import SourceKind
     from gongkai.extraction.pipeline import ExtractionError
-    from gongkai.extraction.pipeline import extract as run
     from gongkai.extraction.progress import on_page
+    from gongkai.models.registry import build_pipeline
 
     if source.is_dir():
         if out is None:
@@ -69,9 +82,12 @@ def extract(
         ignored = [o for o, given in (("--json", as_json), ("--csv", as_csv), ("--ocr-text", ocr_text)) if given]
         if ignored:
             _warn(f"{', '.join(ignored)} ignored for a folder (it is written to --out as one dataset)")
+        from gongkai.service.config import Settings
         from gongkai.service.exports import extract_folder
 
-        summary = extract_folder(source, out, jobs=jobs, labeller=labeller, progress=not quiet)
+        settings = Settings.from_env(labeller=labeller, model_mode=model_mode, calibration=calibration,
+                                     ocr_cells=ocr_cells)
+        summary = extract_folder(source, out, jobs=jobs, settings=settings, progress=not quiet)
         typer.echo(f"{summary['done']} extracted, {summary['failed']} failed -> {summary['out']}", err=True)
         return
     if not source.exists():
@@ -83,8 +99,9 @@ def extract(
     if as_json and as_csv:
         _fail("choose one of --json and --csv")
     try:
+        pipeline = build_pipeline(labeller, model_mode=model_mode, calibration=calibration, ocr_cells=ocr_cells)
         with on_page(_page_line if not quiet else (lambda _d, _t: None)):
-            result = run(source, labeller=labeller, source_kind=SourceKind.ocr_text if ocr_text else None)
+            result = pipeline.extract(source, source_kind=SourceKind.ocr_text if ocr_text else None)
     except ExtractionError as exc:
         _fail(str(exc), 1)
     if as_csv:

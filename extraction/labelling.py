@@ -1,13 +1,23 @@
-"""The label set shared by the rule labeller, the token classifier and the synthetic corpus.
+"""The labelling seam: a `Labeller` turns a `Document` into labelled character spans.
 
-A label is a tag, optionally keyed (`T3_ROW=granted`); characters carry BIO labels over these
+The stage types live here, at the bottom with the rest of extraction, because the assembler, the
+meta and narrative readers and the OCR evidence all read them: the labellers that produce them (the
+rule labeller `models.rules`, the token classifier `models.token_classifier`, their fusion
+`models.hybrid`) sit above, in models/, and either can be swapped in (`--labeller rules|model`).
+
+The label set is shared by the rule labeller, the token classifier and the synthetic corpus. A label
+is a tag, optionally keyed (`T3_ROW=granted`); characters carry BIO labels over these
 (`B-T3_ROW=granted`). Keys come from `extraction.template`, so the set follows the template.
 """
 from __future__ import annotations
 
 from enum import Enum
+from typing import Protocol, runtime_checkable
+
+from pydantic import BaseModel, Field
 
 from gongkai.extraction import template as T
+from gongkai.extraction.document import Document
 
 
 class Tag(str, Enum):
@@ -66,3 +76,32 @@ def bio_labels() -> list[str]:
     for name in all_labels():
         out += [f"B-{name}", f"I-{name}"]
     return out
+
+
+
+class Span(BaseModel):
+    """A labelled character range `[start, end)` of one segment's text."""
+
+    segment: int
+    start: int
+    end: int
+    tag: Tag
+    key: str | None = None
+    score: float = Field(1.0, description="labeller's probability for this span's label")
+
+
+class LabelledDocument(BaseModel):
+    document: Document
+    spans: list[Span] = Field(description="sorted by (segment, start)")
+    labeller: str = "rules"
+
+    def text(self, span: Span) -> str:
+        return self.document.segments[span.segment].text[span.start:span.end]
+
+
+@runtime_checkable
+class Labeller(Protocol):
+    name: str
+    version: str
+
+    def label(self, document: Document) -> LabelledDocument: ...
