@@ -253,9 +253,9 @@ STAGES = (  # (file, function) entry points: their cumulative CPU seconds in one
     ("extraction/reconcile.py", "reconcile", "reconcile (all)"),
     ("extraction/row_alignments.py", "row_alignments", "row alignments"),
     ("extraction/milp.py", "solve", "MILP solves"),
-    ("extraction/reconcile.py", "_ambiguity", "ambiguity check"),
-    ("extraction/reconcile.py", "_pin_unknowns", "pin unknowns"),
-    ("extraction/reconcile.py", "_smallest_explanations", "explanations"),
+    ("extraction/solve.py", "find_ambiguity", "ambiguity check"),
+    ("extraction/solve.py", "pin_unknowns", "pin unknowns"),
+    ("extraction/explain.py", "smallest_explanations", "explanations"),
     ("extraction/confidence.py", "score", "confidence"),
 )
 

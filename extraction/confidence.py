@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from gongkai.extraction import fields as F
+from gongkai.extraction.explain import effective
 from gongkai.extraction.reconcile import Cell, Outcome
 from gongkai.extraction.result import ViolationKind
 
@@ -48,16 +49,12 @@ for _name, _lhs, _rhs in F.CONSTRAINTS:
 _ACROSS_ROWS = {name: len({m.rsplit(".", 1)[0] for m in (*lhs, *rhs)}) > 1 for name, lhs, rhs in F.CONSTRAINTS}
 
 
-def _effective(c: Cell):
-    return c.value if c.value is not None else c.implied
-
-
 def _holding_checks(cell: Cell, outcome: Outcome, broken: set[str]) -> list[str]:
     """The constraints that actually cross-check this cell: all their cells have a value and the
     constraint holds (one with an unread cell checks nothing, nor does one whose cell never read was
     given a value by these very sums)."""
     return [name for name, members in _MEMBERSHIP.get(cell.field, [])
-            if name not in broken and all(_effective(outcome.cells[m]) is not None and _was_read(outcome.cells[m])
+            if name not in broken and all(effective(outcome.cells[m]) is not None and _was_read(outcome.cells[m])
                                           for m in members)]
 
 

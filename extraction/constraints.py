@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 from gongkai.extraction import fields as F
 
-__all__ = ["BrokenConstraint", "broken_constraints", "TOLERANCE"]
+__all__ = ["BrokenConstraint", "broken_constraints", "TOLERANCE", "CONSTRAINED"]
 
 TOLERANCE = 1e-9  # the two sides are sums of integers (fees are in no constraint): any difference breaks
+CONSTRAINED = sorted({f for _, lhs, rhs in F.CONSTRAINTS for f in (*lhs, *rhs)})  # the cells some constraint sums
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from gongkai.extraction.document import Document, SourceKind
 from gongkai.extraction.result import Region
 from gongkai.extraction.textnorm import ORG_PHRASES, heal_phrases, nfkc
 from gongkai.extraction.labelling import LabelledDocument, Tag
+from gongkai.extraction.title_patterns import PERIOD_RE, SPAN_RE, TITLE_RE, UNDATED_TITLE_RE, YEAR
 
 __all__ = ["Evidence", "MetaReading", "read_meta", "canonical_agency", "plausible_agency", "resolve_region",
            "parse_title"]
@@ -54,17 +55,9 @@ TAIL_LINES = 14
 OPENING_CHARS = 700
 SHORT_LINE = 4  # crawler exports break a date into lines this short ("202" / "4" / "年" …)
 
-# ---- patterns -----------------------------------------------------------------------------------
-YEAR = r"(?:19|20)\d{2}"
-TITLE_RE = re.compile(rf"(?P<year>{YEAR})年(?:度)?(?P<mid>[^，。；：:,;《》]{{0,30}}?)"
-                      r"(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:报告|年报)")
+# ---- patterns (the title's and the statistics period's: extraction.title_patterns) ---------------
 CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
 CN_YEAR_RE = re.compile(r"([一二][〇零一二三四五六七八九]{3})年")
-# "统计期限自2023年1月1日…", "统计期限为2023年度"; or the period alone: "2023年1月1日至12月31日"
-SPAN_RE = re.compile(rf"(?P<year>{YEAR})年(?:0?1|一)月(?:0?1|一)日起?(?:至|到|—|-|~)(?:(?P=year)年)?12月31日")
-UNDATED_TITLE_RE = re.compile(r"(?P<org>[^，。；：:,;《》]{2,40}?)(?:政府信息公开|政务公开)(?:工作)?(?:年度)?报告")
-PERIOD_RE = re.compile(rf"(?:统计(?:期限|时限|时间|区间|周期|期间|范围)|数据统计)[^。；]{{0,10}}?(?P<year>{YEAR})年"
-                       r"(?:度|(?:0?1|一)月)")
 AUTHOR_RE = re.compile(r"由(?P<org>[^，。；：、《》<>()（）“”]{2,40}?)(?:根据|依据|按照|依照|结合|负责|组织|牵头|"
                        r"编制|编写|撰写|起草)")
 COMPILED_RE = re.compile(r"(?:编制完成|编制了?|编写了?)本(?:年度)?(?:年度)?报告")

@@ -16,15 +16,12 @@ from dataclasses import dataclass, field
 from gongkai.extraction import template as T
 from gongkai.extraction.digitlike import as_digits, reads_lookalikes
 from gongkai.extraction.document import Document
+from gongkai.extraction.title_patterns import LINE_PERIOD_RE, LINE_TITLE_RE, LINE_YEAR_RE
 from gongkai.extraction.textnorm import (
     NUMBER_RE, ORG_PHRASES, heal_phrases, PAGE_NUMBER_RE, SLASH_TOKENS, core, lcs, nfkc, prefix_match, split_enumerator, squash_spaces,
 )
 from gongkai.extraction.labelling import LabelledDocument, Span, Tag
 
-YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
-TITLE_RE = re.compile(r"((?:19|20)\d{2})\s*年\s*度?\s*(?:[^\s，。,]{0,12}?)\s*(?:政\s*府\s*信\s*息\s*公\s*开|政\s*务\s*公\s*开)"
-                      r"[^。]*?(?:年\s*度?\s*报\s*告|工\s*作\s*年\s*度\s*$)")  # or wrapped before 报告
-PERIOD_RE = re.compile(r"(?:统计期限|统计时限|数据统计)[^。]{0,12}?((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日")
 ORG_SUFFIX_RE = re.compile(r"(人民政府|办公室|办公厅|局|委员会|委|厅|署|中心|管委会|办事处|政府|院|所|站|队|处|会)$")
 CHROME_PREFIX_RE = re.compile(r"^\s*(?:#+|标题\s*[:：]|[*•·]+)\s*")
 PUBLISHER_RE = re.compile(r"(?:发布机构|发文机关|来源)\s*[:：]\s*(\S+)")
@@ -149,7 +146,7 @@ class _Preamble:
         for i in seg_ids:
             text = self.out.doc.segments[i].text
             norm = heal_phrases(nfkc(text))
-            m = TITLE_RE.search(norm)
+            m = LINE_TITLE_RE.search(norm)
             if m:
                 before = norm[: m.start()]
                 cut = max(before.rfind(ch) for ch in "《，,。:：；;、)）")
@@ -171,7 +168,7 @@ class _Preamble:
                 self.out.add(i, pub.start(1), pub.end(1), Tag.ORG, score=0.6)
                 continue
             c = core(heal_phrases(norm, ORG_PHRASES))
-            if 3 <= len(c) <= 24 and ORG_SUFFIX_RE.search(c) and not YEAR_RE.search(norm):
+            if 3 <= len(c) <= 24 and ORG_SUFFIX_RE.search(c) and not LINE_YEAR_RE.search(norm):
                 self.out.add(i, 0, len(text), Tag.ORG, score=0.7)
                 continue
             self.out.whole(i, Tag.NARRATIVE)
@@ -181,9 +178,9 @@ class _Preamble:
         """A title spread over segments: the year set apart by spaces (`2021  年政府信息公开…`), or
         the title wrapped onto a second line (`sep=""`)."""
         texts = [heal_phrases(nfkc(self.out.doc.segments[i].text)) for i in seg_ids]
-        if any(TITLE_RE.search(t) for t in texts):
+        if any(LINE_TITLE_RE.search(t) for t in texts):
             return False
-        m = TITLE_RE.search(sep.join(texts))
+        m = LINE_TITLE_RE.search(sep.join(texts))
         if not m:
             return False
         pos = 0
@@ -208,7 +205,7 @@ class _Preamble:
     def period_year(self, seg_ids: list[int]) -> None:
         """`统计期限为2023年1月1日…`: the year reported on, stated where no title gives it."""
         for i in seg_ids:
-            m = PERIOD_RE.search(nfkc(self.out.doc.segments[i].text))
+            m = LINE_PERIOD_RE.search(nfkc(self.out.doc.segments[i].text))
             if m:
                 self.out.drop(i, Tag.NARRATIVE)
                 self.out.add(i, m.start(1), m.end(1), Tag.YEAR, score=0.8)

@@ -71,7 +71,10 @@ def test_a_document_with_an_empty_table_is_not_confident(text):
     t2 = {f: c for f, c in result.fields.items() if f.startswith("t2.")}
     assert all(c.value is None and c.confidence < 0.5 for c in t2.values())
     assert result.confidence < 0.5
-    assert "table_missing" in codes(result) or "uncertain_cells" in codes(result)
+    # two checks fail, and the policy lists every failing check: the table is missing, and its cells,
+    # never read, are below CONFIDENT
+    assert codes(result) == {"table_missing", "uncertain_cells"}
+    assert all(set(r.cells) == set(t2) for r in result.review_reasons)
     assert result.needs_review
 
 

@@ -108,8 +108,13 @@ def test_a_dropped_cell_the_constraints_cannot_pin_is_ambiguous(seed):
     text, _ = seed
     t2_row = "行政规范性文件 | 0 | 23 | 0 |"
     result = run(damaged(text, t2_row, "行政规范性文件 | 23 | 0 |"), SourceKind.text)
-    values = [result.fields[f"t2.normative.{c}"] for c in ("issued", "repealed", "in_force")]
-    assert any(v.value is None and v.candidates for v in values) or any(v.value is None for v in values)
+    # table 2 has no 勾稽关系: "23 | 0" for three cells is as likely 0,23,0 as 23,0,0 (drop first or
+    # last). The likelier reading is shown, the dropped cell stays None (never a guessed 0), and every
+    # cell whose value the two readings disagree on carries both as candidates
+    cells = {c: result.fields[f"t2.normative.{c}"] for c in ("issued", "repealed", "in_force")}
+    assert {c: (f.value, [k.value for k in f.candidates]) for c, f in cells.items()} == {
+        "issued": (None, [23]), "repealed": (23, [0, 23]), "in_force": (0, [0])}
+    assert "ambiguous_cells" in {r.code for r in result.review_reasons}
     assert result.needs_review
 
 
