@@ -130,8 +130,9 @@ def cell_confidence(cell: Cell, outcome: Outcome, broken: set[str], doubtful: se
     holding = _holding_checks(cell, outcome, broken) if names else []
     checked = bool(holding)
     # a row's own sum holding says the row is consistent, not that it is this row: with doubt in the
-    # document (rows may be misplaced), only a sum across rows vouches for a cell
-    across = any(_ACROSS_ROWS[n] for n in holding)
+    # document, a table-3 row (26 of the same shape, easily shifted) needs a sum across rows to vouch
+    # for it; table 4 is one row, nothing to confuse it with
+    across = any(_ACROSS_ROWS[n] for n in holding) or not cell.field.startswith("t3.")
     only_own_errors = bool(names) and fit and all(n in source_errors for n in names)
     if checked:
         if fit and not cell.contested:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from gongkai.extraction.document import SourceKind
+from gongkai.extraction.review_policy import CONFIDENT
 from gongkai.models.registry import extract
 from tests.conftest import SEEDS, gold_for, need_shared
 
@@ -109,11 +110,13 @@ def test_a_dropped_cell_the_constraints_cannot_pin_is_ambiguous(seed):
     t2_row = "行政规范性文件 | 0 | 23 | 0 |"
     result = run(damaged(text, t2_row, "行政规范性文件 | 23 | 0 |"), SourceKind.text)
     # table 2 has no 勾稽关系: "23 | 0" for three cells is as likely 0,23,0 as 23,0,0 (drop first or
-    # last). The likelier reading is shown, the dropped cell stays None (never a guessed 0), and every
-    # cell whose value the two readings disagree on carries both as candidates
+    # last). The likelier reading is shown and the dropped cell stays None (never a guessed 0). A cell
+    # the two readings give two numbers carries both as candidates; one they give a number or nothing
+    # (issued: 23 or unread) has no rival number, only a low confidence (its share of the readings)
     cells = {c: result.fields[f"t2.normative.{c}"] for c in ("issued", "repealed", "in_force")}
     assert {c: (f.value, [k.value for k in f.candidates]) for c, f in cells.items()} == {
-        "issued": (None, [23]), "repealed": (23, [0, 23]), "in_force": (0, [0])}
+        "issued": (None, []), "repealed": (23, [0, 23]), "in_force": (0, [])}
+    assert cells["issued"].confidence < CONFIDENT and cells["repealed"].confidence < CONFIDENT
     assert "ambiguous_cells" in {r.code for r in result.review_reasons}
     assert result.needs_review
 
