@@ -30,13 +30,13 @@ import numpy as np
 
 from gongkai.eval import metrics as M
 from gongkai.eval.runner import Record
+from gongkai.training.synth.splits import VALIDATION_SPLITS
 from gongkai.extraction.confidence import CALIBRATION_FILE, calibrate, merged_fields
 from gongkai.extraction.review_policy import CONFIDENT, review_reasons
 
 __all__ = ["fit_isotonic", "fit", "apply", "choose_threshold", "VALIDATION", "main"]
 
-VALIDATION = ("val-text-noisy", "val-crawler", "val-pdftext", "val-html", "val-fam-collapsed", "val-fam-spanline",
-              "val-fam-squashed", "val-fam-converter-md", "val-fam-ocr-md", "val-scan")
+VALIDATION = tuple(VALIDATION_SPLITS)  # every validation split, the families' included
 MIN_CELLS_PER_KIND = 2000
 MIN_DOCS_PER_KIND = 40
 

@@ -11,7 +11,7 @@ See eval/README.md for what each split measures.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -83,18 +83,11 @@ _V = [
           about="calibration: pdftotext layout"),
     Split("val-html", "html", 100, 2006, about="calibration: HTML pages"),
     Split("val-scan", "scan", 20, 2008, dpi=(100, 150, 200, 300), about="calibration: scans, all dpi"),
-    # the real-world families, so their kinds of doubt (collapsed runs, squashed rows, "-" cells) are
-    # calibrated on data of their own shape, not only on the generic layouts'
-    Split("val-fam-collapsed", "text", 40, 2101, layouts={"collapsed": 1}, levels=_BUREAUS,
-          about="calibration: crawler export, equal runs collapsed"),
-    Split("val-fam-spanline", "text", 40, 2102, layouts={"spanline": 1}, levels=_CITIES,
-          about="calibration: one span per line, split numbers"),
-    Split("val-fam-squashed", "text", 40, 2103, layouts={"squashed_page": 1}, levels=_DISTRICTS,
-          about="calibration: squashed one-line pages"),
-    Split("val-fam-converter-md", "text", 40, 2104, layouts={"converter_md": 1},
-          about="calibration: PDF-to-Markdown converter tables"),
-    Split("val-fam-ocr-md", "text", 40, 2105, layouts={"ocr_md": 1}, about="calibration: OCR Markdown"),
 ]
+# the real-world families too, so their kinds of doubt (collapsed runs, squashed rows, "-" cells) are
+# calibrated on data of their own shape: each family's split with a seed 1000 on and half its size
+_V += [replace(s, name=f"val-{s.name}", n=s.n // 2, seed=s.seed + 1000, about=f"calibration: {s.about}")
+       for s in _S if s.name.startswith("fam-")]
 VALIDATION_SPLITS: dict[str, Split] = {s.name: s for s in _V}
 
 # The synthetic split that stands for each family of real files (eval/datasets.py `real_family`),
