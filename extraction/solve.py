@@ -15,8 +15,6 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from scipy.optimize import linprog
-
 from gongkai.extraction import template as T
 from gongkai.extraction.align import Alignment, CellSource, unread
 from gongkai.extraction.assemble import RowReading, Token
@@ -259,18 +257,18 @@ def pin_unknowns(prob: Problem, cells: dict[str, Cell], known: dict, merged: lis
             b.append(value - const)
     if not A:
         return
-    bounds = [(0, prob.U)] * len(unknown)
+    lp = Model()
+    for _ in unknown:
+        lp.var(0, prob.U, integer=False)
+    for row, rhs in zip(A, b):
+        lp.eq(dict(enumerate(row)), rhs)
     for f, i in index.items():
         if not any(A[k][i] for k in range(len(A))):
             continue
-        c = [0.0] * len(unknown)
-        c[i] = 1.0
-        lo = linprog(c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
-        c[i] = -1.0
-        hi = linprog(c, A_eq=A, b_eq=b, bounds=bounds, method="highs")
-        if lo.status != 0 or hi.status != 0:
+        span = lp.bounds_of(i)
+        if span is None:
             continue
-        vmin, vmax = math.ceil(lo.fun - 1e-6), math.floor(-hi.fun + 1e-6)
+        vmin, vmax = math.ceil(span[0] - 1e-6), math.floor(span[1] + 1e-6)
         if vmin == vmax:
             cell = cells[f]
             cell.implied = int(vmin)
