@@ -99,11 +99,13 @@ def cell_confidence(cell: Cell, outcome: Outcome, broken: set[str], doubtful: se
     sums — `source_errors`); a re-cut row (dropped, collapsed, squashed, joined) whose value the
     constraints check; the same when the row's other alignments disagree (contested); a value no
     constraint checks; a re-cut value that breaks a sum; a blank where the sums want a number; an
-    ambiguous, implied or never-read cell. `broken`: the violated constraints (source errors
+    ambiguous, unsettled (the search stopped at its budget), implied or never-read cell. `broken`: the violated constraints (source errors
     included); `doubtful`: cells an unresolved violation names; `zero_rows`: rows that print "0";
     `trouble`: the share of the document's cells that could not be read with confidence — when the
     reading went astray elsewhere even a well-aligned row may be misplaced, so no unverified cell
     there is confident, and in a document with any doubt at all nothing is certain."""
+    if cell.unsettled:  # the reconciler's search stopped before it could rule out another value
+        return AMBIGUOUS
     if cell.candidates:  # table 2: its share of the row's weight (extraction/reconcile.py `_table2`)
         return AMBIGUOUS if cell.support is None else cell.support * ALIGNMENT_TRUST.get(cell.how, 0.85)
     free = cell.source is not None and cell.source.kind == "free"

@@ -51,10 +51,13 @@ def highs_core():
 
 @dataclass(frozen=True)
 class Solution:
-    """A solve's answer: the variable values and the objective."""
+    """A solve's answer: the variable values, the objective, whether HiGHS proved it optimal (False:
+    the best point found when the search budget ran out) and the branch-and-bound nodes it took."""
 
     x: np.ndarray
     fun: float
+    optimal: bool = True
+    nodes: int = 0
 
 
 @dataclass
@@ -64,6 +67,9 @@ class Model:
     integer: list[int] = field(default_factory=list)
     cost: list[float] = field(default_factory=list)
     rows: list[tuple[dict[int, float], float, float]] = field(default_factory=list)
+    # whether the last `solve` stopped at its budget (nodes or time) rather than proving its answer
+    # optimal or the model infeasible: a None answer then means "none found", not "none exists"
+    stopped: bool = field(default=False, compare=False)
 
     def var(self, lb: float = 0.0, ub: float = 1.0, integer: bool = True, cost: float = 0.0) -> int:
         self.lb.append(lb)
@@ -83,10 +89,12 @@ class Model:
         self.add(coefs, rhs, rhs)
 
     def solve(self, extra_rows: list[tuple[dict[int, float], float, float]] = (), objective=None,
-              time_limit: float = 20.0) -> Solution | None:
+              time_limit: float = 20.0, node_limit: int | None = None) -> Solution | None:
         """Minimise `objective` (default: the variables' costs) subject to the rows and `extra_rows`;
-        None when HiGHS finds no feasible point (or none within `time_limit` seconds). A MILP stopped
-        by the time limit with a feasible point answers with that point, as `scipy.optimize.milp` does."""
+        None when HiGHS finds no feasible point (or none within its budget). The budget is
+        `node_limit` branch-and-bound nodes — a bound that gives the same answer on any machine and
+        under any load — with `time_limit` seconds as the backstop. A MILP stopped by its budget with
+        a feasible point answers with that point (`optimal` False), as `scipy.optimize.milp` does."""
         h = highs_core()
         rows = list(self.rows) + list(extra_rows)
         n = len(self.lb)
@@ -111,12 +119,15 @@ class Model:
         if is_mip:
             lp.integrality_ = [h.HighsVarType(i) for i in self.integer]
 
+        self.stopped = False
         highs = h._Highs()
         options = h.HighsOptions()
         options.log_to_console = False
         options.time_limit = float(time_limit)
         options.mip_rel_gap = 0.0
         options.presolve = "on"
+        if node_limit is not None:
+            options.mip_max_nodes = int(node_limit)
         if highs.passOptions(options) == h.HighsStatus.kError or highs.passModel(lp) == h.HighsStatus.kError:
             return None
         if highs.run() == h.HighsStatus.kError:
@@ -124,11 +135,12 @@ class Model:
         status = highs.getModelStatus()
         info = highs.getInfo()
         if status != h.HighsModelStatus.kOptimal:
-            stopped = status in (h.HighsModelStatus.kTimeLimit, h.HighsModelStatus.kIterationLimit,
-                                 h.HighsModelStatus.kSolutionLimit)
-            if not (is_mip and stopped and info.objective_function_value != h.kHighsInf):
+            self.stopped = status in (h.HighsModelStatus.kTimeLimit, h.HighsModelStatus.kIterationLimit,
+                                      h.HighsModelStatus.kSolutionLimit)  # kSolutionLimit: the node limit
+            if not (is_mip and self.stopped and info.objective_function_value != h.kHighsInf):
                 return None
-        return Solution(np.array(highs.getSolution().col_value), info.objective_function_value)
+        return Solution(np.array(highs.getSolution().col_value), info.objective_function_value,
+                        optimal=status == h.HighsModelStatus.kOptimal, nodes=int(info.mip_node_count))
 
     def bounds_of(self, var: int, time_limit: float = 20.0) -> tuple[float, float] | None:
         """The least and greatest value `var` takes over the model's feasible points (its integrality

@@ -47,6 +47,9 @@ class Cell:
     # table 2 (no 勾稽关系 to decide): the share of the row's alignment weight, exp(-cost), behind this
     # value — 1.0 when every plausible cut gives it, ~0.8 when a rival cut is only 1.5 nats dearer
     support: float | None = None
+    # the solver's search stopped at its budget before it could rule out another value here
+    # (`solve.SEARCH_NODES`): never confident
+    unsettled: bool = False
 
 
 @dataclass
@@ -98,6 +101,9 @@ def reconcile(asm: Assembled, mode: str = "full") -> Outcome:
         return _unreconciled(asm, cells, rows, warnings)
     prob, res = solved
     best_cost = float(res.fun)
+    if not res.optimal:
+        warnings.append(f"the reconciler's search stopped at its budget ({solve.SEARCH_NODES} nodes) before proving "
+                        "its reading the likeliest; the cells the alignments and readings control are uncertain")
 
     reading_choice, chosen_align = solve.pick(prob, res)
     for r, (row, a) in enumerate(zip(rows, chosen_align)):

@@ -32,6 +32,16 @@ __all__ = ["Problem", "solve", "pick", "source_reading", "pin_unknowns", "offer_
 COST_VIOLATION = 25.0
 COST_NARRATIVE = 3.0  # nats: the prose contradicting a reading (`extraction.narrative`)
 AMBIGUITY_MARGIN = 1.5  # nats: a solution this close to the best is a real alternative (~4.5x likelihood)
+# The search budget, in branch-and-bound nodes (the same answer on any machine, under any load; the
+# seconds are only a backstop). Over the benchmark's 300 text documents every optimal reading was
+# proved at the root node and every alternative search within 1 node; a few collapsed or squashed
+# documents whose alignments the LP bound cannot separate take thousands of nodes (≈ 1–7 ms each)
+# for a few hundredths of a nat. There the search stops, and what it could not settle is uncertain
+# (`Cell.unsettled`) — the document goes to review instead of taking a minute.
+SEARCH_NODES = 500
+ALTERNATIVE_NODES = 200
+SEARCH_SECONDS = 10.0
+ALTERNATIVE_SECONDS = 5.0
 
 
 def source_reading(row: RowReading, src: CellSource, choice: int = 0) -> tuple[Token | None, int | float | None]:
@@ -188,13 +198,13 @@ class Problem:
 def solve(rows: list[RowReading], narrative: list[NarrativeFigure] = ()):
     """The problem and its optimal solution, or None when the solver ran out of time."""
     prob = Problem(rows, narrative)
-    res = prob.m.solve()
+    res = prob.m.solve(node_limit=SEARCH_NODES, time_limit=SEARCH_SECONDS)
     if res is None:
         # readings that contradict each other: the same model with every row allowed to be unread is
         # always feasible. It is a fallback, not the default: its big-M rows make a normal document's
         # solve ~100x slower.
         prob = Problem(rows, narrative, allow_unread=True)
-        res = prob.m.solve()
+        res = prob.m.solve(node_limit=SEARCH_NODES, time_limit=SEARCH_SECONDS)
     if res is None:  # only a time-out lands here
         return None
     return prob, res
@@ -298,7 +308,9 @@ def offer_unread_readings(prob: Problem, rows: list[RowReading], chosen: list[Al
 
 def find_ambiguity(prob: Problem, res, best_cost: float, cells: dict[str, Cell], rows: list[RowReading],
                chosen: list[Alignment]) -> None:
-    """Look for an (almost) equally likely solution that differs in a cell the choices control."""
+    """Look for an (almost) equally likely solution that differs in a cell the choices control. When
+    the solve itself stopped at its budget (`res.optimal` False) no such search can be trusted
+    either: every cell the choices control is unsettled."""
     watch = []
     for r, row in enumerate(rows):
         if row.merged_rows:
@@ -311,6 +323,10 @@ def find_ambiguity(prob: Problem, res, best_cost: float, cells: dict[str, Cell],
                 watch.append(f)
     # the cells the chosen solution changed from what was printed come first: an equally good solution
     # that leaves them as printed is the alternative a reviewer must see (the rest may be degenerate)
+    if not res.optimal:
+        for f in watch:
+            cells[f].unsettled = True
+        return
     changed_first = [f for f in watch if cells[f].token is not None and cells[f].token.readings
                      and cells[f].value != cells[f].token.readings[0].value]
     _search_alternatives(prob, best_cost, cells, changed_first, watch, rounds=2)
@@ -338,9 +354,12 @@ def _search_alternatives(prob: Problem, best_cost: float, cells: dict[str, Cell]
             rows_extra.append(({xv: 1.0, down: big}, -math.inf, v - 1 + big))
         rows_extra.append(({d: 1.0 for d in ds}, 1, math.inf))
         objective = list(m.cost)
-        alt = m.solve(rows_extra, objective=objective, time_limit=10.0)
+        alt = m.solve(rows_extra, objective=objective, node_limit=ALTERNATIVE_NODES, time_limit=ALTERNATIVE_SECONDS)
         m.lb, m.ub, m.integer, m.cost, m.rows = saved
         if alt is None:
+            if m.stopped:  # none found within the budget, none ruled out: the watched cells are not settled
+                for f in watch:
+                    cells[f].unsettled = True
             break
         changed = [f for f in controlled if abs(alt.x[prob.x[f]] - float(cells[f].value)) > 0.5]
         if not any(f in watch for f in changed):

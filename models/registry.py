@@ -18,7 +18,7 @@ from gongkai.extraction.pipeline import ExtractionError, Pipeline
 from gongkai.extraction.result import ExtractionResult
 
 __all__ = ["DEFAULT_LABELLER", "LABELLERS", "MODEL_MODES", "get_labeller", "served_model", "build_pipeline",
-           "extract", "extract_document"]
+           "extract", "extract_document", "warm_up"]
 
 DEFAULT_LABELLER = "model"  # the token classifier fused with the rules (models/weights/MODEL_CARD.md)
 LABELLERS = ("model", "rules")
@@ -86,3 +86,45 @@ def extract_document(doc: Document, *, labeller: str | Labeller = DEFAULT_LABELL
     """`extract` of an already read `Document`."""
     return build_pipeline(labeller, model_mode=model_mode, reconcile_mode=reconcile_mode,
                           calibration=calibration).extract_document(doc)
+
+
+def _warm_text() -> str:
+    """A report skeleton in the 2021 format, from the template's own wording (no data file): enough
+    for the labeller, the assembler and the title reader to run the paths a report takes."""
+    from gongkai.extraction import template as T
+
+    def section(n: int) -> str:
+        return f"{T.CN_NUMERALS[n - 1]}、{T.SECTION_TITLES[n]}"
+
+    rows = {r.key: r for r in T.T2_ROWS}
+    lines = ["某某市某某区人民政府2023年政府信息公开工作年度报告", section(1), "本年度工作情况如下。", section(2)]
+    for article, keys in T.T2_BLOCKS:
+        lines += [article, "信息内容\t本年制发件数\t本年废止件数\t现行有效件数"]
+        lines += ["\t".join([rows[k].label] + ["0"] * len(T.T2_ROW_FIELDS[k])) for k in keys]
+    lines += [section(3), "\t".join(T.T3_HEADER_WORDS[:2]), "\t".join(T.T3_COLUMN_LABELS.values())]
+    for r in T.T3_ROW_TEMPLATES:
+        mark = f"{r.enumerator}." if r.enumerator.isdigit() else (f"{r.enumerator}、" if len(r.enumerator) == 1 else r.enumerator)
+        lines.append("\t".join([mark + r.label] + ["0"] * len(T.T3_COLUMNS)))
+    lines += [section(4), "\t".join(T.T4_GROUP_LABELS.values()), "\t".join(T.T4_OUTCOME_LABELS.values()),
+              "\t".join(["0"] * len(T.T4_FIELDS_IN_ORDER)), section(5), "无。", section(6), "无。"]
+    return "\n".join(lines) + "\n"
+
+
+def warm_up(labeller: str = DEFAULT_LABELLER, *, model_mode: str | None = None, calibration: str | None = "") -> None:
+    """Load in this process what an extraction otherwise loads on its first call (≈ 0.4 s: the
+    modules behind the labeller, the weights' description, the calibrator, the division index, the
+    HiGHS extension, the compiled patterns), so that processes forked from this one start warm — the
+    service's fork server calls it (`service.preload`).
+
+    It solves nothing and runs no network: HiGHS and onnxruntime start worker threads on their first
+    run, and a forked child keeps only the thread that forked, so a solver or session started here
+    could hang in the children."""
+    from gongkai.extraction.assemble import assemble
+    from gongkai.extraction.meta import divisions
+    from gongkai.extraction.milp import highs_core
+
+    pipeline = build_pipeline(labeller, model_mode=model_mode, calibration=calibration)
+    highs_core()
+    divisions()
+    rules = getattr(pipeline.labeller, "rules", pipeline.labeller)  # the hybrid's rule half: no network
+    assemble(rules.label(pipeline.read(_warm_text().encode(), "warm-up.txt")))

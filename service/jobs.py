@@ -89,8 +89,10 @@ def _context(extractor: str) -> mp.context.BaseContext:
     if extractor not in _CTX:
         ctx = mp.get_context("forkserver")
         # everything a child would otherwise import again: when the server runs as `python -m gongkai.service.api`
-        # each child re-runs the main module, so its imports (FastAPI…) must already be in the fork server
-        ctx.set_forkserver_preload(["__main__", "gongkai.service.api", "gongkai.service.jobs", extractor.partition(":")[0]])
+        # each child re-runs the main module, so its imports (FastAPI…) must already be in the fork server;
+        # `service.preload` then loads what the engine loads on its first extraction, once for all children
+        ctx.set_forkserver_preload(["__main__", "gongkai.service.api", "gongkai.service.jobs", extractor.partition(":")[0],
+                                    "gongkai.service.preload"])
         _CTX[extractor] = ctx
     return _CTX[extractor]
 

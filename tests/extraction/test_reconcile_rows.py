@@ -109,3 +109,26 @@ def test_empty_readings_are_an_answer_not_a_failure():
     assert not any("no solution" in w for w in out.warnings)
     assert all(out.cells[f].value is None for f in T.t3_row_fields("granted"))
     assert out.violations == []
+
+
+def test_a_search_stopped_at_its_budget_leaves_what_it_controls_unsettled(monkeypatch):
+    """When HiGHS stops at the node budget (`solve.SEARCH_NODES`) its point is used, but the cells
+    the alignments and readings control are unsettled (never confident) and the reason is said; the
+    cells read as printed in rows that fit stay as they were."""
+    from gongkai.extraction import milp
+    from gongkai.extraction.confidence import cell_confidence
+
+    real_solve = milp.Model.solve
+
+    def stopped(self, *args, **kwargs):
+        sol = real_solve(self, *args, **kwargs)
+        return None if sol is None else milp.Solution(sol.x, sol.fun, optimal=False, nodes=kwargs.get("node_limit") or 0)
+
+    # a misread with a lookalike: the sums pick 3, but the search did not prove it
+    rows = zero_table3(granted=[tok(8, (3, 0.3)), 0, 0, 0, 0, 0, 3])
+    monkeypatch.setattr(milp.Model, "solve", stopped)
+    out = reconcile(assembled(rows))
+    assert any("stopped at its budget" in w for w in out.warnings)
+    assert out.cells["t3.granted.natural_person"].unsettled
+    assert not out.cells["t3.total.natural_person"].unsettled
+    assert cell_confidence(out.cells["t3.granted.natural_person"], out, set(), set()) < 0.5
