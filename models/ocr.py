@@ -80,6 +80,9 @@ class RapidOcrEngine:
         opts.log_severity_level = 3
         opts.intra_op_num_threads = threads or (os.cpu_count() or 1)
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # no memory arena: the arena keeps every buffer of the largest page's detection for the
+        # process's life (hundreds of MB at 200 dpi); freed buffers go back at once, outputs unchanged
+        opts.enable_cpu_mem_arena = False
         prov = ["CPUExecutionProvider"]
         self.det = ort.InferenceSession(str(self.det_path), sess_options=opts, providers=prov)
         self.rec = ort.InferenceSession(str(self.rec_path), sess_options=opts, providers=prov)
