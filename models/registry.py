@@ -110,7 +110,8 @@ def _warm_text() -> str:
     return "\n".join(lines) + "\n"
 
 
-def warm_up(labeller: str = DEFAULT_LABELLER, *, model_mode: str | None = None, calibration: str | None = "") -> None:
+def warm_up(labeller: str = DEFAULT_LABELLER, *, model_mode: str | None = None, calibration: str | None = "",
+            network_threads: int | None = None) -> None:
     """Load in this process what an extraction otherwise loads on its first call (≈ 0.4 s: the
     modules behind the labeller, the weights' description, the calibrator, the division index, the
     HiGHS extension, the compiled patterns), so that processes forked from this one start warm — the
@@ -118,7 +119,10 @@ def warm_up(labeller: str = DEFAULT_LABELLER, *, model_mode: str | None = None, 
 
     It solves nothing and runs no network: HiGHS and onnxruntime start worker threads on their first
     run, and a forked child keeps only the thread that forked, so a solver or session started here
-    could hang in the children."""
+    could hang in the children. `network_threads=1` is the exception that is safe: the token
+    classifier's session is created with one intra-op thread, which starts no thread pool at all,
+    so children inherit a ready session (≈ 0.1 s a job saved) and each job runs the network on its own
+    core — what a service running jobs side by side wants anyway."""
     from gongkai.extraction.assemble import assemble
     from gongkai.extraction.meta import divisions
     from gongkai.extraction.milp import highs_core
@@ -128,3 +132,7 @@ def warm_up(labeller: str = DEFAULT_LABELLER, *, model_mode: str | None = None, 
     divisions()
     rules = getattr(pipeline.labeller, "rules", pipeline.labeller)  # the hybrid's rule half: no network
     assemble(rules.label(pipeline.read(_warm_text().encode(), "warm-up.txt")))
+    network = getattr(pipeline.labeller, "network", pipeline.labeller)
+    if network_threads == 1 and hasattr(network, "threads") and hasattr(network, "session"):
+        network.threads = 1
+        network.session  # noqa: B018 - created now, inherited by every forked child
