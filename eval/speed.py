@@ -12,7 +12,9 @@ Measured in one run, so the figures compare with each other even on a busy box:
   (wall, CPU, peak RSS), and RapidOCR's own pipeline (`rapidocr.RapidOCR`, its defaults) on the
   same rendered page images in another fresh process, file by file, side by side;
 - service throughput: N threads submitting the text mix (and a scan mix) through the service's
-  job path (`service.jobs.isolated_extract`: one forked child per job), reports per second;
+  job path (`service.jobs.isolated_extract`: extraction children reused job after job, as many
+  as workers), reports per second; and the text mix end to end over HTTP (`http_throughput`:
+  uploads to the real server, SQLite, its in-process workers);
 - the slowest text reports profiled (cProfile), their time grouped by module.
 
 CPU seconds are the process's own (all threads); they move far less than wall seconds when other
@@ -34,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["Summary", "summarize", "TextTiming", "time_texts", "ScanTiming", "time_scans", "startup",
-           "throughput", "profile_groups", "STAGES", "render_report", "main", "text_inputs"]
+           "throughput", "http_throughput", "profile_groups", "STAGES", "render_report", "main", "text_inputs"]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
@@ -215,7 +217,7 @@ def throughput(paths: list[Path], workers: int, jobs: int) -> float:
     from gongkai.service.config import Settings
     from gongkai.service.jobs import isolated_extract
 
-    settings = Settings.from_env()
+    settings = Settings.from_env().model_copy(update={"workers": workers})
     blobs = [(p.read_bytes(), p.name) for p in paths]
     isolated_extract(*blobs[0], settings)  # start the fork server
     todo = list(range(jobs))
@@ -240,6 +242,57 @@ def throughput(paths: list[Path], workers: int, jobs: int) -> float:
     for t in threads:
         t.join()
     return jobs / (time.perf_counter() - t0)
+
+
+def http_throughput(paths: list[Path], workers: int, jobs: int) -> float:
+    """Reports per second end to end: the real server (`python -m gongkai.service.api`, SQLite, the
+    in-process pool with `workers`) on a fresh data folder, `jobs` uploads to `POST /v1/extractions`
+    (each file made unique, so none is served from the content-hash cache), from the first upload to
+    the last job finished. Client, server and extraction children share the same cores."""
+    import socket
+    import tempfile
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="gongkai-speed-") as tmp:
+        env = {**os.environ, "GONGKAI_DATA_DIR": tmp, "GONGKAI_WORKERS": str(workers), "GONGKAI_LOG_LEVEL": "WARNING"}
+        env.pop("GONGKAI_BROKER_URL", None)
+        server = subprocess.Popen([sys.executable, "-m", "gongkai.service.api", "127.0.0.1", str(port)], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            with httpx.Client(base_url=base, timeout=120) as client:
+                deadline = time.monotonic() + 60
+                while True:
+                    try:
+                        if client.get("/readyz").status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise RuntimeError("the service did not start")
+                    time.sleep(0.2)
+
+                def submit(i: int) -> str:
+                    path = paths[i % len(paths)]
+                    body = path.read_bytes() + f"\n<!-- {i} -->\n".encode()
+                    return client.post("/v1/extractions", files=[("files", (path.name, body))]).json()["jobs"][0]["id"]
+
+                def wait(ids: list[str]) -> None:
+                    for job_id in ids:  # in order: the queue is first in, first out
+                        while client.get(f"/v1/extractions/{job_id}").json()["status"] not in ("done", "failed"):
+                            time.sleep(0.1)
+
+                wait([submit(-1)])  # the fork server and a first child
+                t0 = time.perf_counter()
+                wait([submit(i) for i in range(jobs)])
+                return jobs / (time.perf_counter() - t0)
+        finally:
+            server.terminate()
+            server.wait(10)
 
 
 # ---- where the time goes ---------------------------------------------------------------------
@@ -331,9 +384,11 @@ def render_report(texts: list[TextTiming], start: dict, scans: list[ScanTiming],
         lines += ["", "OCR page steps, summed over the pages (wall s): " + "; ".join(
             f"{s.path.name}: " + ", ".join(f"{k} {s.steps.get(k, 0.0):.1f}" for k in steps) for s in scans), ""]
     if service:
-        lines += ["## Service throughput (job path: a forked child per job)", "",
+        lines += ["## Service throughput (job path: extraction children reused job after job)", "",
                   "| mix | workers | reports/s |", "|---|---|---|"]
         lines += [f"| {mix} | {n} | {rate:.2f} |" for (mix, n), rate in service.items()]
+        lines += ["", "`text over HTTP`: uploads to the real server (`POST /v1/extractions`, SQLite, its in-process "
+                  "workers) until the last job is done; client and server share the two cores with the children."]
         lines.append("")
     return "\n".join(lines)
 
@@ -347,6 +402,7 @@ def main(argv: list[str] | None = None) -> None:
                     help="folder of image-only PDFs (default: the scan-300 split, first --scans samples)")
     ap.add_argument("--scans", type=int, default=2, help="scan files to time (0: none)")
     ap.add_argument("--workers", default="1,2,4", help="service worker counts (text mix)")
+    ap.add_argument("--http-workers", default="2", help="service worker counts, text mix over HTTP ('' = skip)")
     ap.add_argument("--scan-workers", default="1,2", help="service worker counts for the scan mix ('' = skip)")
     ap.add_argument("--page-timeout", type=float, default=None,
                     help="lift the OCR page deadline for the timed scans (a busy box)")
@@ -374,6 +430,9 @@ def main(argv: list[str] | None = None) -> None:
     for n in [int(x) for x in args.workers.split(",") if x]:
         if text_mix:
             service[("text", n)] = throughput(text_mix, n, args.jobs)
+    for n in [int(x) for x in args.http_workers.split(",") if x]:
+        if text_mix:
+            service[("text over HTTP", n)] = http_throughput(text_mix, n, args.jobs * 2)
     for n in [int(x) for x in args.scan_workers.split(",") if x]:
         if pdfs:
             service[("scan", n)] = throughput(pdfs, n, max(n, 2))

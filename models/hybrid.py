@@ -9,10 +9,14 @@ lost (`fuse_rows`), and the network's ORG / YEAR spans where the rules found non
 from __future__ import annotations
 
 from gongkai.extraction.document import Document
-from gongkai.extraction.labelling import KEYED_TAGS, LabelledDocument, Labeller, Tag
+from gongkai.extraction.labelling import KEYED_TAGS, LabelledDocument, Labeller, Span, Tag
 from gongkai.extraction.result import CellStatus
 
-__all__ = ["HybridLabeller", "fuse_rows", "misfit", "rules_settle"]
+__all__ = ["HybridLabeller", "fuse_rows", "misfit", "narrative_bodies", "rules_settle"]
+
+Position = tuple[int, int]  # (segment, character)
+TABLE_TAGS = frozenset({Tag.T2_ARTICLE, Tag.T2_ROW, Tag.T2_COL, Tag.T3_HEADER, Tag.T3_GROUP, Tag.T3_ROW, Tag.T3_COL,
+                        Tag.T4_HEADER, Tag.T4_GROUP, Tag.T4_COL, Tag.VALUE})
 
 
 class HybridLabeller:
@@ -32,11 +36,14 @@ class HybridLabeller:
 
         The network runs only where it can change that answer: when the rules read every template
         row, the organisation and the year with nothing out of place (`rules_settle`), none of the
-        three steps can take anything from the network, so it is not run at all."""
+        three steps can take anything from the network, so it is not run at all. Otherwise it is
+        not run over the narrative sections the rules found (`narrative_bodies`), when the network
+        can be told so (`label_outside`)."""
         rules = self.rules.label(document)
         if rules_settle(rules):
             return LabelledDocument(document=document, spans=list(rules.spans), labeller=self.name)
-        model = self.network.label(document)
+        label_outside = getattr(self.network, "label_outside", None)
+        model = label_outside(document, narrative_bodies(rules)) if label_outside else self.network.label(document)
         r_struct, r_count = misfit(rules, split=True)
         m_struct, m_count = misfit(model, split=True)
         if m_struct < r_struct and m_count <= r_count:
@@ -51,6 +58,33 @@ class HybridLabeller:
 
 
 META_TAGS = (Tag.ORG, Tag.YEAR, Tag.TITLE)
+
+
+def narrative_bodies(rules: LabelledDocument) -> list[tuple[Position, Position]]:
+    """The stretches of a report where the network's reading cannot change the hybrid's answer: the
+    body of section 一 (总体情况: after its heading, up to the heading of section 二) and everything
+    after the heading of section 五 (存在的主要问题…, 其他需要报告的事项), as [from, to) positions.
+
+    Only where the rules found the headings of sections 一 to 四 in order (五 after them) and none
+    of their table spans lies inside a stretch — otherwise nothing is left out. The title, the
+    organisation and the year come before section 一, and every heading and the three tables are
+    outside these stretches, so the network still reads all the hybrid takes from it."""
+    heads: dict[str, Span] = {}
+    for s in rules.spans:
+        if s.tag is Tag.SECTION and s.key not in heads:
+            heads[s.key] = s
+    order = [heads.get(k) for k in "1234"]
+    if any(h is None for h in order):
+        return []
+    starts = [(h.segment, h.start) for h in order]
+    if starts != sorted(starts) or len(set(starts)) < 4:
+        return []
+    stretches = [((order[0].segment, order[0].end), starts[1])]
+    five = heads.get("5")
+    if five is not None and (five.segment, five.start) > starts[3]:
+        stretches.append(((five.segment, five.end), (len(rules.document.segments), 0)))
+    tables = [(s.segment, s.start) for s in rules.spans if s.tag in TABLE_TAGS]
+    return [(a, b) for a, b in stretches if a < b and not any(a <= p < b for p in tables)]
 
 
 def _with_rule_meta(model: LabelledDocument, rules: LabelledDocument) -> LabelledDocument:

@@ -17,6 +17,7 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -374,14 +375,27 @@ class ModelLabeller:
         unk = self.vocab[UNK]
         return np.array([self.vocab.get(k, unk) for k in lin.keys], dtype=np.int64)
 
-    def probabilities(self, ids: np.ndarray) -> np.ndarray:
-        """Per-position label probabilities for a whole document's ids."""
+    def probabilities(self, ids: np.ndarray, narrative: np.ndarray | None = None) -> np.ndarray:
+        """Per-position label probabilities for a whole document's ids.
+
+        `narrative` (one flag per position, optional): positions known to be narrative. A window
+        made of such positions only is not run; the positions it owns get NARRATIVE. Every other
+        window runs as over the whole document — its probabilities move only as far as its batch
+        companions move the shipped network's dynamically quantised activations (≈ 0.01)."""
         n = len(ids)
         if n == 0:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
         wins = windows(n, self.max_len, self.stride)
         owner = window_owner(n, wins)
         out = np.zeros((n, len(self.labels)), dtype=np.float32)
+        if narrative is not None and narrative.any():
+            skipped = [w for w, (a, b) in enumerate(wins) if narrative[a:b].all()]
+            mark = self.labels.index("I-NARRATIVE") if "I-NARRATIVE" in self.labels else self.labels.index("O")
+            out[np.isin(owner, skipped), mark] = 1.0
+            kept = [w for w in range(len(wins)) if w not in set(skipped)]
+            wins = [wins[w] for w in kept]
+        else:
+            kept = list(range(len(wins)))
         cls_id, sep_id, pad_id = self.vocab[CLS], self.vocab[SEP], self.vocab[PAD]
         for b0 in range(0, len(wins), self.batch):
             chunk = wins[b0:b0 + self.batch]
@@ -396,7 +410,7 @@ class ModelLabeller:
             logits = self.session.run(None, {"input_ids": x, "attention_mask": mask})[0]
             probs = _softmax(logits.astype(np.float32))
             for r, (a, b) in enumerate(chunk):
-                w = b0 + r
+                w = kept[b0 + r]
                 sel = np.nonzero(owner[a:b] == w)[0]
                 out[a + sel] = probs[r, 1 + sel]
         return out
@@ -404,8 +418,23 @@ class ModelLabeller:
     def label(self, document: Document) -> LabelledDocument:
         """The network's labels alone (the default served labeller fuses them with the rules':
         `models.hybrid.HybridLabeller`)."""
+        return self.label_outside(document, ())
+
+    def label_outside(self, document: Document, narrative: Sequence[tuple[tuple[int, int], tuple[int, int]]]
+                      ) -> LabelledDocument:
+        """`label`, without running the network over the stretches `narrative` ([from, to) as
+        (segment, character) positions) that are known to be prose: a window inside them is
+        labelled NARRATIVE unread (`probabilities`)."""
         lin = linearise(document)
-        probs = self.probabilities(self.ids(lin))
+        known = None
+        if narrative:
+            known = np.zeros(len(lin.keys), dtype=bool)
+            last = (-1, -1)
+            for i, (seg, ch) in enumerate(lin.where):
+                pos = (seg, max(ch, 0)) if seg >= 0 else last  # separators belong where they stand
+                last = pos
+                known[i] = any(a <= pos < b for a, b in narrative)
+        probs = self.probabilities(self.ids(lin), known)
         spans = decode_spans(document, lin, probs, self.labels)
         spans = _valid_meta(document, spans)
         return LabelledDocument(document=document, spans=spans, labeller=self.name)

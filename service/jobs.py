@@ -2,8 +2,11 @@
 
 Every extraction runs in a child process (forked from a preloaded fork server) with a timeout, an
 address-space limit and the engine's limits set to the service's (one set of numbers), so a hanging,
-crashing or memory-bombing input fails its job — never the worker. The child dies with the process
-that started it (a lifeline pipe), so a killed server or worker leaves no extraction burning the CPU.
+crashing or memory-bombing input fails its job — never the worker. A child that finished its job
+cleanly serves the next one (warm: no fork, no first-call loading — a text report then costs what it
+costs in-process); one whose job timed out, crashed or ran out of memory is ended. The child dies with
+the process that started it (a lifeline pipe), so a killed server or worker leaves no extraction
+burning the CPU.
 
 A claimed job holds a lease (`Settings.lease_s`) that its worker's heartbeat renews while the child
 works; a worker that dies stops renewing, and the sweeper (`sweep`) re-queues the job once the lease
@@ -61,28 +64,62 @@ def _die_with_parent(lifeline: Connection) -> None:
     threading.Thread(target=watch, name="gongkai-lifeline", daemon=True).start()
 
 
-def _child(conn: Connection, lifeline: Connection, extractor: str, data: bytes, name: str, labeller: str,
-           limits: engine_limits.Limits, options: dict) -> None:
-    _die_with_parent(lifeline)
-    mem_mb = limits.memory_mb
-    if mem_mb > 0:
-        import resource
-        limit = mem_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    engine_limits.use_limits(limits)
+#: a child serves job after job until one of these retires it (or a job fails, times out or loses its lease
+#: in it): its warm caches are most of a text report's time, but a heap grown by a long scan is not kept
+CHILD_MAX_JOBS = 500
+CHILD_MAX_RSS_MB = 1024
+#: idle children kept per configuration beyond the service's workers (a burst of synchronous calls may
+#: start more; those exit when their job is done)
+_SPARE_CHILDREN = 1
+
+
+def _rss_mb() -> float:
     try:
-        with progress.on_page(lambda done, total: conn.send(("progress", done, total))):
-            result = _load(extractor)(data, name, labeller=labeller, **options)
-        conn.send(("ok", result.model_dump_json()))
-    except ExtractionError as exc:
-        conn.send(("extraction_error", str(exc) or exc.__class__.__name__))
-    except MemoryError:
-        conn.send(("error", f"extraction ran out of memory (limit {mem_mb} MB)"))
-    except BaseException as exc:  # noqa: BLE001 - report, never crash silently
-        conn.send(("error", f"extraction failed: {exc.__class__.__name__}: {exc}"[:2000]))
-    finally:
-        conn.close()
-        os._exit(0)  # skip interpreter teardown of the inherited heap: it cost more than the extraction
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _serve(conn: Connection, lifeline: Connection, memory_mb: int, max_jobs: int, max_rss_mb: float) -> None:
+    """An extraction child's life: jobs in over `conn`, one reply each ("ok" | "extraction_error" |
+    "error", payload, keep), until the parent closes `conn`, a job fails in a way that may have left the
+    process unsound (out of memory, a bug), or the process has served `max_jobs` or grown past
+    `max_rss_mb` (`CHILD_MAX_*`, read when the child starts)."""
+    _die_with_parent(lifeline)
+    if memory_mb > 0:
+        import resource
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    served = 0
+    while True:
+        try:
+            extractor, data, name, labeller, limits, options = conn.recv()
+        except EOFError:
+            os._exit(0)
+        engine_limits.use_limits(limits)
+        sound = True
+        try:
+            with progress.on_page(lambda done, total: conn.send(("progress", done, total))):
+                result = _load(extractor)(data, name, labeller=labeller, **options)
+            reply = ("ok", result.model_dump_json())
+        except ExtractionError as exc:
+            reply = ("extraction_error", str(exc) or exc.__class__.__name__)
+        except MemoryError:
+            reply, sound = ("error", f"extraction ran out of memory (limit {memory_mb} MB)"), False
+        except BaseException as exc:  # noqa: BLE001 - report, never crash silently
+            reply, sound = ("error", f"extraction failed: {exc.__class__.__name__}: {exc}"[:2000]), False
+        del data
+        result = None
+        served += 1
+        keep = sound and served < max_jobs and _rss_mb() < max_rss_mb
+        try:
+            conn.send((*reply, keep))
+        finally:
+            if not keep:
+                conn.close()
+                os._exit(0)  # skip interpreter teardown of the inherited heap: it cost more than the extraction
 
 
 def _context(extractor: str) -> mp.context.BaseContext:
@@ -97,50 +134,106 @@ def _context(extractor: str) -> mp.context.BaseContext:
     return _CTX[extractor]
 
 
+class _Child:
+    """One extraction process (forked from the fork server) and the two pipes that tie it to us: `conn`
+    carries jobs and replies; `alive` is its lifeline — when this process dies, the child does."""
+
+    def __init__(self, ctx: mp.context.BaseContext, memory_mb: int):
+        self.conn, theirs = ctx.Pipe()
+        lifeline, self.alive = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_serve, args=(theirs, lifeline, memory_mb, CHILD_MAX_JOBS, CHILD_MAX_RSS_MB),
+                                daemon=True)
+        self.proc.start()
+        theirs.close()
+        lifeline.close()
+
+    def end(self) -> None:
+        self.conn.close()
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join(5)
+        self.alive.close()
+
+
+class _Children:
+    """Idle extraction children for one configuration (extractor, memory limit). A job takes one (or
+    starts one), gives it back if the child says it is still fit, and ends it otherwise — so a timeout,
+    a lost lease or a crash costs one process and the next job starts a fresh one."""
+
+    def __init__(self, extractor: str, memory_mb: int, spare: int):
+        self.extractor, self.memory_mb, self.spare = extractor, memory_mb, spare
+        self._idle: list[_Child] = []
+        self._lock = threading.Lock()
+
+    def take(self) -> _Child:
+        with self._lock:
+            while self._idle:
+                child = self._idle.pop()
+                if child.proc.is_alive():
+                    return child
+                child.end()
+        return _Child(_context(self.extractor), self.memory_mb)
+
+    def give_back(self, child: _Child) -> None:
+        with self._lock:
+            if len(self._idle) < self.spare:
+                self._idle.append(child)
+                return
+        child.end()
+
+
+_POOLS: dict[tuple[str, int], _Children] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _children(settings: Settings) -> _Children:
+    key = (settings.extractor, settings.limits.memory_mb)
+    with _POOLS_LOCK:
+        if key not in _POOLS:
+            _POOLS[key] = _Children(*key, spare=max(1, settings.workers) + _SPARE_CHILDREN)
+        return _POOLS[key]
+
+
 def isolated_extract(data: bytes, name: str, settings: Settings, timeout_s: float | None = None, *,
                      on_page: Callable[[int, int], None] | None = None,
                      heartbeat: Callable[[], bool] | None = None) -> ExtractionResult:
-    """Run the configured extractor on `data` in a child process.
+    """Run the configured extractor on `data` in a child process (a warm one from earlier jobs when
+    there is one: `_Children`).
 
     `on_page(pages_done, pages_total)` hears of each page the child has read (`extraction.progress`); `heartbeat()` is asked at
     least every third of the lease while the child works (False — the job is no longer ours — stops
     the child). Raises `ExtractionError` when the input is not a report, `JobFailure` otherwise."""
     timeout_s = timeout_s or settings.job_timeout_s
-    ctx = _context(settings.extractor)
-    recv, send = ctx.Pipe(duplex=False)
-    lifeline, alive = ctx.Pipe(duplex=False)  # `alive` stays here: when this process dies, the child does
-    proc = ctx.Process(target=_child, args=(send, lifeline, settings.extractor, data, name, settings.labeller,
-                                             settings.limits, settings.pipeline_options), daemon=True)
-    proc.start()
-    send.close()
-    lifeline.close()
+    pool = _children(settings)
+    child = pool.take()
+    keep = False
     deadline = time.monotonic() + timeout_s
     beat = max(0.2, settings.lease_s / 3)
     try:
+        child.conn.send((settings.extractor, data, name, settings.labeller, settings.limits, settings.pipeline_options))
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise JobFailure(f"extraction timed out after {timeout_s:g} s")
-            if not recv.poll(min(beat, left)):
+            if not child.conn.poll(min(beat, left)):
                 if heartbeat is not None and not heartbeat():
                     raise JobFailure("the job's lease was lost (another worker has it)")
                 continue
-            message = recv.recv()
+            message = child.conn.recv()
             if message[0] == "progress":
                 if on_page is not None:
                     on_page(message[1], message[2])
                 continue
-            kind, payload = message
+            kind, payload, keep = message
             break
-    except EOFError:
-        proc.join(5)
-        raise JobFailure(f"extraction process died (exit code {proc.exitcode})") from None
+    except (EOFError, BrokenPipeError, ConnectionResetError):
+        child.proc.join(5)
+        raise JobFailure(f"extraction process died (exit code {child.proc.exitcode})") from None
     finally:
-        recv.close()
-        if proc.is_alive():
-            proc.kill()
-        proc.join(5)
-        alive.close()
+        if keep:
+            pool.give_back(child)
+        else:
+            child.end()
     if kind == "ok":
         return ExtractionResult.model_validate_json(payload)
     if kind == "extraction_error":

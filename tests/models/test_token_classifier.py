@@ -270,3 +270,97 @@ def test_the_served_model_is_the_network_composed_with_the_rules():
     assert hybrid.network is network and hybrid.version == network.version + "+hybrid"
     assert hybrid.name == network.name == "model"
     assert served_model("pure") is network
+
+
+@needs_model
+@pytest.mark.parametrize("path", _real_and_seed_texts(), ids=lambda p: p.name[:24])
+def test_leaving_the_narrative_unread_never_changes_the_hybrid_labelling(path, monkeypatch):
+    """The hybrid with the network kept off the narrative sections labels every real report and seed
+    as with the network over the whole text (the rules' settling gate off, so it runs): the same spans
+    with the same tags, scores within 0.05 — the shipped network is quantised dynamically (activation
+    scales per batch), so a window's probabilities move a little with the windows batched beside it."""
+    import gongkai.models.hybrid as hybrid
+    from gongkai.extraction.ingest import read_document
+
+    doc = read_document(path.read_bytes(), path.name)
+    lab = served_model("hybrid")
+    monkeypatch.setattr(hybrid, "rules_settle", lambda _rules: False)
+    skipped = lab.label(doc)
+    monkeypatch.setattr(hybrid, "narrative_bodies", lambda _rules: [])
+    whole = lab.label(doc)
+    same = lambda spans: [s.model_copy(update={"score": 0.0}) for s in spans]  # noqa: E731
+    assert same(whole.spans) == same(skipped.spans)
+    assert max((abs(a.score - b.score) for a, b in zip(whole.spans, skipped.spans)), default=0.0) < 0.05
+
+
+def _sections(*keys_and_tables: str) -> "LabelledDocument":
+    """A hand-built rule labelling: one segment per item, `S<k>` a section-k heading, `V` a value."""
+    from gongkai.extraction.labelling import LabelledDocument, Span
+
+    items = list(keys_and_tables)
+    doc = _doc([[f"text {i}"] for i in range(len(items))])
+    spans = []
+    for i, item in enumerate(items):
+        if item.startswith("S"):
+            spans.append(Span(segment=i, start=0, end=6, tag=Tag.SECTION, key=item[1:]))
+        elif item == "V":
+            spans.append(Span(segment=i, start=0, end=4, tag=Tag.VALUE))
+        else:
+            spans.append(Span(segment=i, start=0, end=6, tag=Tag.NARRATIVE))
+    return LabelledDocument(document=doc, spans=spans)
+
+
+def test_the_narrative_is_the_body_of_section_one_and_all_from_section_five():
+    from gongkai.models.hybrid import narrative_bodies
+
+    lab = _sections("T", "S1", "N", "N", "S2", "V", "S3", "V", "S4", "V", "S5", "N", "S6", "N")
+    assert narrative_bodies(lab) == [((1, 6), (4, 0)), ((10, 6), (14, 0))]
+
+
+@pytest.mark.parametrize("items, kept", [
+    (("S1", "N", "S2", "V", "S4", "V", "S5", "N"), 0),  # section 3's heading not found: nothing is skipped
+    (("S1", "N", "S3", "V", "S2", "V", "S4", "V", "S5", "N"), 0),  # headings out of order
+    (("S1", "N", "V", "S2", "V", "S3", "V", "S4", "V", "S5", "N"), 1),  # a value in section 1's body: read it
+    (("S1", "N", "S2", "V", "S3", "V", "S4", "V", "S5", "V"), 1),  # a value after section 5's heading
+    (("S1", "N", "S2", "V", "S3", "V", "S4", "V"), 1),  # no section 5: only section 1's body
+])
+def test_the_narrative_is_left_unread_only_where_the_rules_are_sure_of_it(items, kept):
+    from gongkai.models.hybrid import narrative_bodies
+
+    assert len(narrative_bodies(_sections(*items))) == kept
+
+
+class _CountingSession:
+    """Stands in for the ONNX session: logits that name each window's first id, and a count of rows run."""
+
+    def __init__(self, n_labels: int):
+        self.n_labels, self.rows = n_labels, 0
+
+    def run(self, _names, feeds):
+        x = feeds["input_ids"]
+        self.rows += len(x)
+        logits = np.zeros((*x.shape, self.n_labels), dtype=np.float32)
+        logits[..., 1] = 5.0  # every position: label 1
+        return [logits]
+
+
+@needs_model
+def test_a_window_inside_the_narrative_is_not_run_and_reads_as_narrative():
+    from gongkai.models.token_classifier import WEIGHTS_DIR
+
+    network = ModelLabeller.from_dir(WEIGHTS_DIR)
+    network._session = session = _CountingSession(len(network.labels))
+    n = 6 * network.max_len
+    ids = np.ones(n, dtype=np.int64)
+    wins = windows(n, network.max_len, network.stride)
+    full = network.probabilities(ids)
+    assert session.rows == len(wins)
+    known = np.zeros(n, dtype=bool)
+    known[network.max_len:4 * network.max_len] = True
+    session.rows = 0
+    part = network.probabilities(ids, known)
+    inside = [w for w, (a, b) in enumerate(wins) if known[a:b].all()]
+    assert inside and session.rows == len(wins) - len(inside)
+    narrative = network.labels.index("I-NARRATIVE")
+    unread = np.isin(window_owner(n, wins), inside)
+    assert (part[unread].argmax(1) == narrative).all() and np.array_equal(part[~unread], full[~unread])

@@ -3,7 +3,8 @@
 Markers in the bytes: FAKE:FAIL (not a report), FAKE:BUG (an unexpected exception), FAKE:CRASH (the process
 dies), FAKE:HANG (never returns), FAKE:SLEEP=<s>, FAKE:MEM (allocates without bound), FAKE:PAGES=<n> (reports
 n pages read, as ingest does, pausing FAKE:SLEEP after each), FAKE:TRACE=<path> (appends a line to path when
-it completes: how many times a job's extraction ran to its end). A JSON body in the
+it completes: how many times a job's extraction ran to its end), FAKE:PID (the org names the process that
+extracted it: `pid<n>`). A JSON body in the
 seeds' gold format is returned as the result; anything else gets deterministic values from its hash.
 """
 from __future__ import annotations
@@ -58,7 +59,7 @@ def extract(source: bytes | str | Path, name: str = "", *, labeller: str = "rule
         gold = json.loads(text)
         return _result(gold["meta"].get("org"), gold["meta"].get("year"), gold["fields"], kind)
     h = hashlib.sha256(data).digest()
-    org = m.group(1) if (m := re.search(r"ORG=(\S+)", text)) else "测试机关"
+    org = m.group(1) if (m := re.search(r"ORG=(\S+)", text)) else f"pid{os.getpid()}" if "FAKE:PID" in text else "测试机关"
     year = int(m.group(1)) if (m := re.search(r"YEAR=(\d{4})", text)) else 2023
     values = {fid: h[i % len(h)] % 3 if not fid.endswith(".total") else 0 for i, fid in enumerate(ALL_FIELDS)}
     return _result(org, year, values, kind, low=h[0] / 255)
