@@ -16,7 +16,10 @@ def submit(client, name, data):
 
 
 def finish(client, *ids):
-    return wait_jobs(lambda i: client.get(f"/v1/extractions/{i}").json(), ids)
+    """Wait until every job has finished, then read them all once more: a job read in the round that saw
+    the last one finish may have been read before that one's cross-year findings were added to it."""
+    wait_jobs(lambda i: client.get(f"/v1/extractions/{i}").json(), ids)
+    return {i: client.get(f"/v1/extractions/{i}").json() for i in ids}
 
 
 def gold(org, year, **values):
