@@ -255,7 +255,7 @@ class _Builder:
                 self.set_aside.append(dup)
             self.warnings.append(f"row {dup.table}.{dup.key} printed twice; the "
                                  f"{'second' if better else 'first'} printing fits its cells better and is kept")
-        return [r for r in rows if r.tokens]
+        return _unmerge_groups_printed_apart([r for r in rows if r.tokens], self.warnings, self.set_aside)
 
     def _add(self, token: Token) -> None:
         assert self.current is not None
@@ -265,6 +265,34 @@ class _Builder:
         self.current.tokens.append(token)
         first = self.current.span_range[0] if self.current.span_range else self.index
         self.current.span_range = (first, self.index)
+
+
+def _unmerge_groups_printed_apart(rows: list[RowReading], warnings: list[str],
+                                  set_aside: list[RowReading]) -> list[RowReading]:
+    """A table-3 group read as one merged row while some of its sub-rows are read as rows of their
+    own is no merged row: the report prints the sub-rows, and the numbers beside the group label are
+    a sub-row's whose label was lost (a scan's tall group cell sits beside its first sub-row, whose
+    label wrapped or misread). With one sub-row unread they are that sub-row's; with more, nobody can
+    say whose, so they are set aside and those sub-rows stay unread — never "absent by the form",
+    which would make their cells confident."""
+    read = {r.key for r in rows if r.table == "t3" and not r.merged_rows}
+    out = []
+    for row in rows:
+        printed_apart = [k for k in row.merged_rows if k in read]
+        if not printed_apart:
+            out.append(row)
+            continue
+        unread = [k for k in row.merged_rows if k not in read]
+        if len(unread) == 1:
+            out.append(row.model_copy(update={"key": unread[0], "fields": T.t3_row_fields(unread[0]),
+                                              "merged_rows": []}))
+            warnings.append(f"t3.{row.key}: the numbers beside the group label are read as t3.{unread[0]} "
+                            f"(its other sub-rows are printed apart)")
+        else:
+            set_aside.append(row)
+            warnings.append(f"t3.{row.key}: numbers beside the group label, whose sub-rows are printed apart, "
+                            "belong to no row that can be told")
+    return out
 
 
 def _fit(row: RowReading) -> tuple[int, int]:
