@@ -6,8 +6,12 @@ service's serve and worker, training's synth and train, eval's eval), which no s
 """
 from __future__ import annotations
 
+import ctypes
 import json
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -47,6 +51,30 @@ def _warn(message: str) -> None:
 def _page_line(done: int, total: int) -> None:
     """Per-page progress on stderr (a scanned page takes seconds): stdout stays the result."""
     typer.echo(f"page {done}/{total} read", err=True)
+
+
+@contextmanager
+def _native_output_to_stderr() -> Iterator[None]:
+    """While extracting, file descriptor 1 points at stderr: stdout is the result alone, and native
+    code may print (HiGHS' MIP search writes a line with printf when it re-solves a presolved
+    incumbent), which Python's sys.stdout never sees. C's buffered stdout is flushed before the real
+    stdout comes back, so nothing printed meanwhile reaches it late."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no stdout at all: nothing to keep clean
+        yield
+        return
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        try:
+            ctypes.CDLL(None).fflush(None)
+        except (OSError, AttributeError):  # no C library to flush (not on Linux/macOS)
+            pass
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 @app.command()
@@ -100,7 +128,7 @@ def extract(
         _fail("choose one of --json and --csv")
     try:
         pipeline = build_pipeline(labeller, model_mode=model_mode, calibration=calibration, ocr_cells=ocr_cells)
-        with on_page(_page_line if not quiet else (lambda _d, _t: None)):
+        with on_page(_page_line if not quiet else (lambda _d, _t: None)), _native_output_to_stderr():
             result = pipeline.extract(source, source_kind=SourceKind.ocr_text if ocr_text else None)
     except ExtractionError as exc:
         _fail(str(exc), 1)
