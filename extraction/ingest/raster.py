@@ -8,6 +8,7 @@ digit readings.
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from itertools import product
@@ -97,8 +98,8 @@ def _read(gray: np.ndarray, ocr: OcrEngine, deadline: Deadline | None, t: dict[s
     t["grid"] = t.get("grid", 0.0) + time.perf_counter() - t0
     t0 = time.perf_counter()
     check = deadline.check if deadline else None
-    if tables and getattr(ocr, "read_cells", False):
-        lines = _read_by_grid(clean, tables, ocr, tol, check, t)
+    if getattr(ocr, "read_cells", False):
+        lines = _read_by_grid(clean, tables, ocr, tol, check, t, rules=mask)
     else:
         lines = ocr.recognize(clean, check)
         for k, v in getattr(ocr, "timings", {}).items():
@@ -108,39 +109,151 @@ def _read(gray: np.ndarray, ocr: OcrEngine, deadline: Deadline | None, t: dict[s
     return lines, tables
 
 
-def _read_by_grid(gray: np.ndarray, tables: list[Table], ocr, tol: float, check, t: dict[str, float]
-                  ) -> list[OcrLine]:
-    """A page whose table grid is known: each cell's text lines are cut from the cell's own ink
-    and recognised directly (no detection over the table), and text is detected only in the
-    horizontal strips the tables leave free (title, narrative), at the page's detection scale.
-    Every box of the page goes through one batched recognition."""
+def _band_boxes(gray: np.ndarray, tables: list[Table], ocr, tol: float, scale: float, check
+                ) -> list[tuple[int, int, int, int]]:
+    """Text boxes detected in the bands of text of the strips no table covers."""
+    boxes: list[tuple[int, int, int, int]] = []
+    for y0, y1 in _free_strips(gray.shape[0], tables, tol):
+        for band in text_bands(gray[y0:y1]):
+            bs = min(scale, max(MIN_BAND_SCALE * scale, DETECT_CHAR_PX / band.char_height))
+            sub = gray[y0 + band.y0:y0 + band.y1, band.x0:band.x1]
+            boxes += [(band.x0 + bx0, y0 + band.y0 + by0, band.x0 + bx1, y0 + band.y0 + by1)
+                      for bx0, by0, bx1, by1 in ocr.detect(sub, bs)]
+            if check:
+                check()
+    return boxes
+
+
+def _read_by_grid(gray: np.ndarray, tables: list[Table], ocr, tol: float, check, t: dict[str, float],
+                  rules: np.ndarray | None = None) -> list[OcrLine]:
+    """A page read by its grid (or a page without tables, whose grid is empty): each cell's text
+    lines are cut from the cell's own ink and recognised directly (no detection over the
+    table), and text is detected only where the tables leave the page free — in the bands of
+    text found there (`text_bands`), each at a scale chosen by its own character height (title
+    and narrative need no table digit's resolution). Cells with ink across their edges (a seal)
+    are detected in clusters, at the page's scale. Every box goes through one batched
+    recognition."""
     t0 = time.perf_counter()
     h, w = gray.shape
     scale = ocr.detection_scale(h, w)
-    boxes: list[tuple[int, int, int, int]] = []
-    for y0, y1 in _free_strips(h, tables, tol):
-        strip = gray[y0:y1]
-        if (strip < 128).sum() < 12:
-            continue
-        boxes += [(bx0, by0 + y0, bx1, by1 + y0) for bx0, by0, bx1, by1 in ocr.detect(strip, scale)]
-        if check:
-            check()
-    cells, messy = cell_line_boxes(gray, tables, tol)
-    if messy:  # ink across a cell's edges (a seal, a stray stroke): the detector separates the text
-        x0, y0 = min(c[0] for c in messy), min(c[1] for c in messy)
-        x1, y1 = max(c[2] for c in messy), max(c[3] for c in messy)
+    boxes = _band_boxes(gray, tables, ocr, tol, scale, check)
+    cells, messy = cell_line_boxes(gray, tables, tol, rules=rules)
+    for x0, y0, x1, y1, members in _clusters(messy, margin=int(4 * tol) + 8, bounds=(w, h)):
+        # ink across a cell's edges (a seal, a stray stroke): the detector separates the text
         for bx0, by0, bx1, by1 in ocr.detect(gray[y0:y1, x0:x1], scale):
             cx, cy = x0 + (bx0 + bx1) / 2, y0 + (by0 + by1) / 2
-            cell = next((c for c in messy if c[0] <= cx < c[2] and c[1] <= cy < c[3]), None)
+            cell = next((c for c in members if c[0] <= cx < c[2] and c[1] <= cy < c[3]), None)
             if cell is not None:  # clipped to its cell: no glyph read twice
                 boxes.append((max(cell[0], x0 + bx0), max(cell[1], y0 + by0),
                               min(cell[2], x0 + bx1), min(cell[3], y0 + by1)))
     t["det"] = t.get("det", 0.0) + time.perf_counter() - t0
     t0 = time.perf_counter()
-    lines = ocr.read_lines(gray, boxes, check, single=cells)
+    lines = _drop_unsure_in_messy(ocr.read_lines(gray, boxes, check, single=cells), messy)
     lines.sort(key=lambda ln: (ln.box[1], ln.box[0]))
     t["rec"] = t.get("rec", 0.0) + time.perf_counter() - t0
     return lines
+
+
+# in a cell crossed by foreign ink (a seal), a character read below this confidence is the seal's
+# stroke or text read as one; leaving the cell unread lets the table's sums speak for it
+MESSY_MIN_CONF = 0.5
+
+
+def _drop_unsure_in_messy(lines: list[OcrLine], messy: list["Box"]) -> list[OcrLine]:
+    """Lines as read, without the unsure characters of boxes inside messy cells."""
+    if not messy:
+        return lines
+    out = []
+    for ln in lines:
+        cx, cy = (ln.box[0] + ln.box[2]) / 2, (ln.box[1] + ln.box[3]) / 2
+        if not any(c[0] <= cx < c[2] and c[1] <= cy < c[3] for c in messy):
+            out.append(ln)
+            continue
+        keep = [c for c in ln.chars if c.conf >= MESSY_MIN_CONF]
+        if len(keep) == len(ln.chars):
+            out.append(ln)
+        elif keep:
+            out.append(OcrLine("".join(c.text for c in keep), ln.box, keep, ln.digit_probs))
+    return out
+
+
+# a text band is detected where its characters are about this many pixels high (PP-OCR's
+# detector finds lines of 12-60 px alike), never above the page's detection scale nor below
+# this share of it
+DETECT_CHAR_PX = 24.0
+MIN_BAND_SCALE = 0.4
+
+
+@dataclass(frozen=True)
+class TextBand:
+    """A horizontal band of a region holding text: its box and the median character height (px)."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    char_height: float
+
+
+def text_bands(gray: np.ndarray, factor: float = 0.25) -> list[TextBand]:
+    """The bands of `gray` that hold text, found on a reduced copy: locally dark blobs of a
+    character's size (adaptive threshold, so a photo's dark background or a paper edge is no
+    text; specks, long rules and blobs touching the border are dropped), grouped top to bottom
+    wherever the gap between them is under three character heights, each band boxed with a
+    margin of 1.5 character heights. An empty list: nothing to detect."""
+    import cv2
+
+    h, w = gray.shape[:2]
+    sw, sh = int(w * factor), int(h * factor)
+    if sw < 8 or sh < 4:
+        return [TextBand(0, 0, w, h, 24.0)] if (gray < 128).sum() >= 12 else []
+    small = cv2.resize(gray, (sw, sh), interpolation=cv2.INTER_AREA)
+    ink = cv2.adaptiveThreshold(small, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 12)
+    n, _labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    blobs = []
+    for x, y, bw, bh, area in stats[1:]:
+        if area < 4 or bh < 2 or bh > 40 or bw > 25 * bh or (bh > 8 * bw and bw < 3):
+            continue
+        if x <= 1 or y <= 1 or x + bw >= sw - 1 or y + bh >= sh - 1:
+            continue
+        blobs.append((int(x), int(y), int(bw), int(bh)))
+    if not blobs:
+        return []
+    blobs.sort(key=lambda b: b[1])
+    char_h = float(np.median([b[3] for b in blobs]))
+    groups: list[list[tuple[int, int, int, int]]] = []
+    bottom = -1e9
+    for b in blobs:
+        if groups and b[1] <= bottom + 3 * char_h:
+            groups[-1].append(b)
+        else:
+            groups.append([b])
+            bottom = -1e9
+        bottom = max(bottom, b[1] + b[3])
+    out = []
+    for g in groups:
+        ch = float(np.median([b[3] for b in g])) / factor
+        m = 1.5 * ch
+        x0, y0 = min(b[0] for b in g) / factor - m, min(b[1] for b in g) / factor - m
+        x1, y1 = max(b[0] + b[2] for b in g) / factor + m, max(b[1] + b[3] for b in g) / factor + m
+        out.append(TextBand(max(0, int(x0)), max(0, int(y0)), min(w, int(math.ceil(x1))),
+                            min(h, int(math.ceil(y1))), ch))
+    return out
+
+
+def _clusters(boxes: list["Box"], margin: int, bounds: tuple[int, int]
+              ) -> list[tuple[int, int, int, int, list["Box"]]]:
+    """Boxes grouped where they come within `margin` of each other; each group's bounding box
+    grown by `margin` (clipped to `bounds` = (w, h)) with its members."""
+    groups: list[list[Box]] = []
+    for b in sorted(boxes):
+        near = [g for g in groups if any(b[0] - margin <= o[2] and o[0] - margin <= b[2]
+                                         and b[1] - margin <= o[3] and o[1] - margin <= b[3] for o in g)]
+        merged = [b] + [o for g in near for o in g]
+        groups = [g for g in groups if g not in near] + [merged]
+    w, h = bounds
+    return [(max(0, min(o[0] for o in g) - margin), max(0, min(o[1] for o in g) - margin),
+             min(w, max(o[2] for o in g) + margin), min(h, max(o[3] for o in g) + margin), g) for g in groups]
 
 
 def _free_strips(h: int, tables: list[Table], tol: float, min_height: int = 8) -> list[tuple[int, int]]:
@@ -159,17 +272,24 @@ def _free_strips(h: int, tables: list[Table], tol: float, min_height: int = 8) -
 Box = tuple[int, int, int, int]
 
 
-def cell_line_boxes(gray: np.ndarray, tables: list[Table], tol: float, min_ink: int = 12
-                    ) -> tuple[list[Box], list[Box]]:
+def cell_line_boxes(gray: np.ndarray, tables: list[Table], tol: float, min_ink: int = 12,
+                    rules: np.ndarray | None = None) -> tuple[list[Box], list[Box]]:
     """The text lines inside every cell of `tables` (rulings already erased), as boxes (x0, y0,
     x1, y1): rows of ink are grouped into lines no taller than 1.5× the page's typical line
     height (the median ink height of the one-line cells, mostly numbers), so a character drawn
     in separate strokes (三) stays one line while a wrapped row label gives one box per line.
 
+    Ink is what is darker than halfway between the tables' paper and their darkest ink, or than
+    its surroundings by a clear step (a blurred 100 dpi glyph can be light grey throughout, a
+    crisp one is black; `_ink_map`), and each line box keeps the margin
+    PP-OCR's detector would have given it (`DB_UNCLIP` of the ink box): the recogniser reads a
+    cut-to-the-ink crop far worse than the crops it was trained on.
+
     Returns (line boxes, messy cells): a cell whose ink runs into its edges (a seal or a stroke
     across the ruling) is left out of the first list; its interior box is in the second."""
     m = int(tol) + 2
-    runs_per_cell: list[tuple[int, int, np.ndarray, list[list[int]]]] = []
+    inkmap = _ink_map(gray, tables, rules, tol)
+    runs_per_cell: list[tuple[int, int, np.ndarray, list[list[int]], Box]] = []
     heights: list[int] = []
     messy: list[Box] = []
     for table in tables:
@@ -177,39 +297,84 @@ def cell_line_boxes(gray: np.ndarray, tables: list[Table], tol: float, min_ink: 
             x0, y0, x1, y1 = int(cell.x0) + m, int(cell.y0) + m, int(cell.x1) - m, int(cell.y1) - m
             if x1 - x0 < 4 or y1 - y0 < 4:
                 continue
-            ink = gray[y0:y1, x0:x1] < 128
+            ink = inkmap[y0:y1, x0:x1]
             if ink.sum() < min_ink:
                 continue
-            if max(ink[:2].sum(), ink[-2:].sum(), ink[:, :2].sum(), ink[:, -2:].sum()) >= 3:
+            dark = inkmap.dark[y0:y1, x0:x1]  # the edge test: a faint trace of an erased rule is no ink across it
+            if max(dark[:2].sum(), dark[-2:].sum(), dark[:, :2].sum(), dark[:, -2:].sum()) >= 3:
                 messy.append((x0, y0, x1, y1))
                 continue
             runs = _ink_runs(ink.any(axis=1), gap=2)
-            runs_per_cell.append((x0, y0, ink, runs))
+            bounds = (int(cell.x0) + 1, int(cell.y0) + 1, int(cell.x1) - 1, int(cell.y1) - 1)
+            runs_per_cell.append((x0, y0, ink, runs, bounds))
             if len(runs) == 1:  # a one-line cell (most are numbers): its height is a line's
                 heights.append(runs[0][1] - runs[0][0])
     if not runs_per_cell:
         return [], messy
     if not heights:
-        heights = [b - a for *_, runs in runs_per_cell for a, b in runs]
+        heights = [b - a for _x, _y, _ink, runs, _b in runs_per_cell for a, b in runs]
     line_h = float(np.median(heights))
     boxes = []
-    pad = 4
-    for x0, y0, ink, runs in runs_per_cell:
+    for x0, y0, ink, runs, (cx0, cy0, cx1, cy1) in runs_per_cell:
         lines: list[list[int]] = []
         for a, b in runs:
             if lines and b - lines[-1][0] <= 1.5 * line_h:
                 lines[-1][1] = b
             else:
                 lines.append([a, b])
-        for a, b in lines:
+        for k, (a, b) in enumerate(lines):
             band = ink[a:b]
             if band.sum() < min_ink:
                 continue
             xs = np.nonzero(band.any(axis=0))[0]
-            bx0, bx1 = x0 + max(0, int(xs[0]) - pad), x0 + min(ink.shape[1], int(xs[-1]) + 1 + pad)
-            by0, by1 = y0 + max(0, a - pad), y0 + min(ink.shape[0], b + pad)
+            iw, ih = int(xs[-1]) + 1 - int(xs[0]), b - a
+            pad = max(4, int(round(DB_UNCLIP * iw * ih / (2 * (iw + ih)))))
+            # a wrapped label's lines share the gap between them: no crop reaches into the next line
+            top = a - pad if k == 0 else max(a - pad, (lines[k - 1][1] + a) // 2)
+            bottom = b + pad if k == len(lines) - 1 else min(b + pad, (b + lines[k + 1][0] + 1) // 2)
+            # the margin may reach past the interior up to the cell's (erased) rules: a glyph
+            # printed against the rule keeps its outer strokes
+            bx0, bx1 = max(cx0, x0 + int(xs[0]) - pad), min(cx1, x0 + int(xs[-1]) + 1 + pad)
+            by0, by1 = max(cy0, y0 + top), min(cy1, y0 + bottom)
             boxes.append((bx0, by0, bx1, by1))
     return boxes, messy
+
+
+DB_UNCLIP = 1.6  # the detector's unclip ratio (models.ocr.RapidOcrEngine.unclip_ratio)
+
+
+@dataclass
+class _InkMap:
+    ink: np.ndarray   # dark or locally darker: where glyphs are
+    dark: np.ndarray  # dark by the level alone
+
+    def __getitem__(self, key):
+        return self.ink[key]
+
+
+def _ink_map(gray: np.ndarray, tables: list[Table], rules: np.ndarray | None = None, tol: float = 3.0) -> _InkMap:
+    """Which pixels are ink: darker than halfway between the paper (the median of the tables'
+    area) and the ink (its darkest 0.2 %), never above the paper nor below 128 — or darker than
+    the mean of their 25 px neighbourhood by 15 grey levels (as the rule finder binarises), which
+    catches a faint glyph on a 100 dpi JPEG scan at 190 on paper of 220. That local test is not
+    made near the rule pixels `rules` (the mask the rulings were erased by): an erased rule's
+    faint halo is no text."""
+    import cv2
+
+    level = 128.0
+    if tables:
+        x0, y0 = int(min(tb.xs[0] for tb in tables)), int(min(tb.ys[0] for tb in tables))
+        x1, y1 = int(max(tb.xs[-1] for tb in tables)), int(max(tb.ys[-1] for tb in tables))
+        area = gray[max(0, y0):max(0, y1), max(0, x0):max(0, x1)]
+        if area.size:
+            paper, ink = float(np.median(area)), float(np.percentile(area, 0.2))
+            level = max(128.0, min(paper - 8.0, (paper + ink) / 2))
+    local = cv2.adaptiveThreshold(gray, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
+    if rules is not None:
+        k = 2 * int(round(tol)) + 3
+        local[cv2.dilate(rules, np.ones((k, k), np.uint8)) > 0] = 0
+    dark = gray < level
+    return _InkMap(dark | (local > 0), dark)
 
 
 def _ink_runs(on: np.ndarray, gap: int) -> list[list[int]]:

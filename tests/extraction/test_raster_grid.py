@@ -106,3 +106,64 @@ def test_a_ruled_table_is_read_cell_by_cell_without_detection_over_it():
             assert t in text
     assert any("收到和处理" in t for t in text)
     assert boxes_seen and all(h < 160 or h <= 700 - 400 for h, _w in boxes_seen)  # only strips off the table
+
+
+def _photo_strip() -> np.ndarray:
+    """A strip of a phone photo: dark background either side of the paper, a title line near
+    the top and a page number far below it."""
+    strip = np.full((900, 1200), 235, np.uint8)
+    strip[:, :120] = 60   # the table the page lies on
+    strip[:, 1080:] = 60
+    for x in range(300, 900, 40):  # a title: character blobs 30 px high
+        strip[100:130, x:x + 30] = 20
+    strip[800:830, 580:620] = 20   # the page number
+    return strip
+
+
+def test_text_bands_box_each_block_of_text_and_leave_the_background_out():
+    from gongkai.extraction.ingest.raster import text_bands
+
+    bands = text_bands(_photo_strip())
+    assert len(bands) == 2  # title and page number are 670 px apart: two bands, not one
+    title, number = bands
+    assert title.y0 < 100 and title.y1 > 130 and title.x0 < 300 and title.x1 > 890
+    assert title.x0 > 120 and title.x1 < 1080  # the background beside the paper is no text
+    assert number.y0 < 800 < 830 < number.y1 and number.x0 > 120 and number.x1 < 1080
+    assert 20 <= title.char_height <= 40
+
+
+def test_text_bands_of_a_strip_with_only_background_and_paper_are_empty():
+    from gongkai.extraction.ingest.raster import text_bands
+
+    strip = _photo_strip()
+    strip[60:900, 120:1080] = 235  # no text left on the paper
+    assert text_bands(strip) == []
+
+
+def test_messy_cells_are_detected_in_clusters_of_neighbours():
+    from gongkai.extraction.ingest.raster import _clusters
+
+    boxes = [(100, 100, 200, 150), (205, 100, 300, 150), (900, 700, 1000, 750)]
+    groups = _clusters(boxes, margin=10, bounds=(1200, 1000))
+    assert sorted(len(g[4]) for g in groups) == [1, 2]
+    near = next(g for g in groups if len(g[4]) == 2)
+    assert near[:4] == (90, 90, 310, 160)
+
+
+def test_unsure_characters_inside_a_messy_cell_are_dropped_and_nowhere_else():
+    from gongkai.extraction.ingest.ocr import OcrChar, OcrLine
+    from gongkai.extraction.ingest.raster import _drop_unsure_in_messy
+
+    def line(text, box, confs):
+        x0, y0, x1, y1 = box
+        step = (x1 - x0) / len(text)
+        chars = [OcrChar(ch, x0 + i * step, y0, x0 + (i + 1) * step, y1, cf) for i, (ch, cf) in enumerate(zip(text, confs))]
+        return OcrLine(text, box, chars)
+
+    messy = [(100, 100, 200, 150)]
+    seal_digit = line("16", (110, 110, 150, 140), [0.22, 0.38])   # a seal's strokes read as digits
+    sure = line("0", (160, 110, 180, 140), [0.95])                 # printed under the seal, read well
+    elsewhere = line("6", (400, 110, 420, 140), [0.38])            # unsure, but in a clean cell
+    out = _drop_unsure_in_messy([seal_digit, sure, elsewhere], messy)
+    assert [ln.text for ln in out] == ["0", "6"]
+
