@@ -21,7 +21,7 @@ from typing import Callable
 
 import numpy as np
 
-from gongkai.extraction.ingest.ocr import NUMERIC_ALPHABET, OcrChar, OcrLine
+from gongkai.extraction.ingest.ocr import DB_UNCLIP, NUMERIC_ALPHABET, OcrChar, OcrLine
 
 __all__ = ["RapidOcrEngine", "BundledOcr", "PaddleOcrEngine", "OcrModelError"]
 
@@ -65,7 +65,7 @@ class RapidOcrEngine:
 
     def __init__(self, det_model: str | Path | None = None, rec_model: str | Path | None = None, *,
                  max_side_len: int = 2000, det_limit_side_len: int = 736, box_thresh: float = 0.5,
-                 det_thresh: float = 0.3, unclip_ratio: float = 1.6, rec_batch: int = 8,
+                 det_thresh: float = 0.3, unclip_ratio: float = DB_UNCLIP, rec_batch: int = 8,
                  rec_batch_width: int = 6400, det_tile_rows: int | None = None, det_tile_overlap: int = 96,
                  min_rec_ratio: float = 1.0, threads: int | None = None, read_cells: bool = False):
         import onnxruntime as ort

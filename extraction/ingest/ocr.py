@@ -21,7 +21,7 @@ import numpy as np
 from gongkai.extraction.ingest import IngestError
 
 __all__ = ["OcrChar", "OcrLine", "OcrEngine", "NoOcrEngineError", "require_engine", "ctc_top_k",
-           "NUMERIC_ALPHABET", "is_numeric_text"]
+           "NUMERIC_ALPHABET", "DB_UNCLIP", "is_numeric_text"]
 
 
 class NoOcrEngineError(IngestError):
@@ -38,6 +38,9 @@ def require_engine(ocr: "OcrEngine | None", what: str) -> "OcrEngine":
 
 
 NUMERIC_ALPHABET = "0123456789."
+# PP-OCR's DB unclip ratio: how far a detected text kernel is grown into a line box. The engine
+# detects with it, and the grid path gives the boxes it cuts from a cell's ink the same margin.
+DB_UNCLIP = 1.6
 _NUMERIC_RE = re.compile(r"[0-9.,，]*[0-9][0-9.,，]*")
 
 

@@ -19,7 +19,7 @@ from gongkai.extraction.document import Alternative, Segment
 from gongkai.extraction.ingest.grid import Table, build_tables, remove_rulings, ruling_segments
 from gongkai.extraction.ingest.layout import Glyph, Piece, TableStitcher, _visual_lines, layout_page, piece_segment
 from gongkai.extraction.ingest.limits import Deadline
-from gongkai.extraction.ingest.ocr import OcrEngine, OcrLine, is_numeric_text
+from gongkai.extraction.ingest.ocr import DB_UNCLIP, OcrEngine, OcrLine, is_numeric_text
 from gongkai.extraction.ingest.rectify import rectify
 
 __all__ = ["ocr_page", "straighten", "deskew", "estimate_skew", "PageTimings", "N_ALTERNATIVES", "cell_line_boxes"]
@@ -297,7 +297,7 @@ def cell_line_boxes(gray: np.ndarray, tables: list[Table], tol: float, min_ink: 
             x0, y0, x1, y1 = int(cell.x0) + m, int(cell.y0) + m, int(cell.x1) - m, int(cell.y1) - m
             if x1 - x0 < 4 or y1 - y0 < 4:
                 continue
-            ink = inkmap[y0:y1, x0:x1]
+            ink = inkmap.ink[y0:y1, x0:x1]
             if ink.sum() < min_ink:
                 continue
             dark = inkmap.dark[y0:y1, x0:x1]  # the edge test: a faint trace of an erased rule is no ink across it
@@ -340,16 +340,10 @@ def cell_line_boxes(gray: np.ndarray, tables: list[Table], tol: float, min_ink: 
     return boxes, messy
 
 
-DB_UNCLIP = 1.6  # the detector's unclip ratio (models.ocr.RapidOcrEngine.unclip_ratio)
-
-
 @dataclass
 class _InkMap:
     ink: np.ndarray   # dark or locally darker: where glyphs are
     dark: np.ndarray  # dark by the level alone
-
-    def __getitem__(self, key):
-        return self.ink[key]
 
 
 def _ink_map(gray: np.ndarray, tables: list[Table], rules: np.ndarray | None = None, tol: float = 3.0) -> _InkMap:
