@@ -297,10 +297,14 @@ def cell_line_boxes(gray: np.ndarray, tables: list[Table], tol: float, min_ink: 
             x0, y0, x1, y1 = int(cell.x0) + m, int(cell.y0) + m, int(cell.x1) - m, int(cell.y1) - m
             if x1 - x0 < 4 or y1 - y0 < 4:
                 continue
-            ink = inkmap.ink[y0:y1, x0:x1]
+            # a cell with ink dark by the level is read by that alone (a crisp scan's paper grain
+            # and halo are no glyphs); only a cell the level leaves blank falls back to the local
+            # test (a blurred 100 dpi glyph, light grey throughout)
+            dark = inkmap.dark[y0:y1, x0:x1]
+            ink = dark if dark.sum() >= min_ink else inkmap.ink[y0:y1, x0:x1]
             if ink.sum() < min_ink:
                 continue
-            dark = inkmap.dark[y0:y1, x0:x1]  # the edge test: a faint trace of an erased rule is no ink across it
+            # the edge test on dark ink: a faint trace of an erased rule is no ink across it
             if max(dark[:2].sum(), dark[-2:].sum(), dark[:, :2].sum(), dark[:, -2:].sum()) >= 3:
                 messy.append((x0, y0, x1, y1))
                 continue

@@ -167,3 +167,16 @@ def test_unsure_characters_inside_a_messy_cell_are_dropped_and_nowhere_else():
     out = _drop_unsure_in_messy([seal_digit, sure, elsewhere], messy)
     assert [ln.text for ln in out] == ["0", "6"]
 
+
+
+def test_a_cell_with_dark_ink_ignores_its_faint_residue_and_a_faint_only_cell_is_still_read():
+    page = np.full((400, 500), 230, np.uint8)
+    page[215:235, 110:140] = 20    # cell (1, 0): a crisp black number...
+    page[210:240, 250:256] = 205   # ...and, far from it, a faint grey residue (paper grain, a halo)
+    page[215:235, 340:352] = 195   # cell (1, 1): a blurred low-dpi glyph, light grey throughout
+    boxes, messy = cell_line_boxes(page, [_table()], tol=3.0)
+    assert messy == []
+    crisp = [b for b in boxes if b[1] >= 200 and b[2] <= 300]
+    assert len(crisp) == 1 and crisp[0][2] < 200  # the box is the number's, the residue left out
+    faint = [b for b in boxes if b[1] >= 200 and b[0] >= 300]
+    assert len(faint) == 1 and faint[0][0] <= 340 and faint[0][2] >= 352
