@@ -279,9 +279,10 @@ def cell_line_boxes(gray: np.ndarray, tables: list[Table], tol: float, min_ink: 
     height (the median ink height of the one-line cells, mostly numbers), so a character drawn
     in separate strokes (三) stays one line while a wrapped row label gives one box per line.
 
-    Ink is what is darker than halfway between the tables' paper and their darkest ink, or than
-    its surroundings by a clear step (a blurred 100 dpi glyph can be light grey throughout, a
-    crisp one is black; `_ink_map`), and each line box keeps the margin
+    Ink is what is darker than halfway between the tables' paper and their darkest ink; only in a
+    cell where nothing is, ink is what is darker than its surroundings by a clear step (a blurred
+    100 dpi glyph can be light grey throughout, a crisp one is black, and a crisp cell's grain is
+    no glyph; `_ink_map`), and each line box keeps the margin
     PP-OCR's detector would have given it (`DB_UNCLIP` of the ink box): the recogniser reads a
     cut-to-the-ink crop far worse than the crops it was trained on.
 
