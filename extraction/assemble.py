@@ -54,6 +54,8 @@ class Token(BaseModel):
     status: CellStatus
     readings: list[Reading] = Field(default_factory=list, description="most probable first")
     certain: bool = True
+    mark_prob: float = Field(1.0, description="for a mark with no value ('/', '-'): how sure its "
+                             "recognition was (its characters' lowest OCR confidence)")
     provenance: Provenance
 
     @property
@@ -99,8 +101,9 @@ def _token(doc: Document, span: Span, text: str) -> Token:
     raw = text.strip()
     if not raw:
         return Token(raw="", status=CellStatus.blank, provenance=prov)
-    if nfkc(raw) in SLASH_TOKENS:
-        return Token(raw=raw, status=CellStatus.slash, provenance=prov)
+    if nfkc(raw) in SLASH_TOKENS:  # a recognised mark is as sure as its strokes: a speck read "-"
+        conf = min(seg.char_conf[span.start:span.end] or seg.char_conf) if seg.char_conf else 1.0
+        return Token(raw=raw, status=CellStatus.slash, certain=conf >= 1.0, mark_prob=conf, provenance=prov)
     value = parse_number(raw)
     lookalike = as_digits(raw) if value is None and reads_lookalikes(doc.source_kind, seg, raw) else None
     if lookalike is not None:  # "O" read for 0: a guess, with the usual digit confusions beside it

@@ -8,6 +8,8 @@ uncertain, so the 勾稽关系 can still overrule it.
 """
 from __future__ import annotations
 
+import unicodedata
+
 from gongkai.extraction.document import DIGITAL_KINDS, Segment, SourceKind
 
 _LOOKALIKES = {"O": "0", "o": "0", "〇": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "S": "5",
@@ -28,8 +30,10 @@ def reads_lookalikes(kind: SourceKind, segment: Segment, piece: str) -> bool:
 
 def as_digits(text: str) -> str | None:
     """`"1O"` → `"10"`; None unless the text is digits and look-alike letters only (at least one of
-    them a look-alike) and at most seven characters long."""
-    t = text.strip().replace(",", "")
+    them a look-alike) and at most seven characters long. Accents are dropped first: the
+    recogniser's alphabet has accented Latin letters and reads a speck above a lone 0 as `ó`."""
+    t = "".join(ch for ch in unicodedata.normalize("NFKD", text.strip().replace(",", ""))
+                if not unicodedata.combining(ch))
     if not t or len(t) > 7 or t.isdigit():
         return None
     digits = t.translate(_TABLE)

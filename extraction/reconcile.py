@@ -71,7 +71,7 @@ def _cell_from(row: RowReading, src: CellSource, how: str, reading_choice: dict[
     if src.kind == "const":
         return Cell(f, tok, src, how, value=value, status=CellStatus.number, certain=tok.certain,
                     prob=tok.readings[0].prob if tok.readings else 1.0)
-    prob = tok.readings[choice].prob if tok.readings else 1.0
+    prob = tok.readings[choice].prob if tok.readings else tok.mark_prob
     return Cell(f, tok, src, how, value=value, status=tok.status, certain=tok.certain, prob=prob)
 
 

@@ -14,6 +14,7 @@ from statistics import median
 
 from gongkai.extraction.document import Box, Segment
 from gongkai.extraction.ingest.grid import Cell, Table
+from gongkai.extraction.textnorm import PAGE_NUMBER_RE
 
 __all__ = ["Glyph", "PageLayout", "TableRef", "layout_page"]
 
@@ -158,7 +159,11 @@ def layout_page(glyphs: list[Glyph], tables: list[tuple[Table, TableRef]], gap_e
     return PageLayout(lines=[p for _, p in rows])
 
 
-FOLIO_RE = re.compile(r"^\s*(?:\d{1,3}|[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3})\s*$")
+BARE_FOLIO_RE = re.compile(r"^\s*\d{1,3}\s*$")  # under everything else on the page, a bare number is one too
+
+
+def is_folio(text: str) -> bool:
+    return bool(PAGE_NUMBER_RE.match(text) or BARE_FOLIO_RE.match(text))
 
 
 def _without_folio(free: list[Glyph], tables: list[tuple[Table, TableRef]]) -> list[Glyph]:
@@ -170,7 +175,7 @@ def _without_folio(free: list[Glyph], tables: list[tuple[Table, TableRef]]) -> l
     top = min(g.y0 for g in last)
     below_tables = all(top >= t.bbox[3] for t, _ in tables)
     below_text = all(top >= max(g.y1 for g in vl) - 1e-6 for vl in lines if vl is not last)
-    if below_tables and below_text and FOLIO_RE.match(_join(last)):
+    if below_tables and below_text and is_folio(_join(last)):
         dropped = {id(g) for g in last}
         return [g for g in free if id(g) not in dropped]
     return free

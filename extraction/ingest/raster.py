@@ -140,12 +140,18 @@ def _read_by_grid(gray: np.ndarray, tables: list[Table], ocr, tol: float, check,
     cells, messy = cell_line_boxes(gray, tables, tol, rules=rules)
     for x0, y0, x1, y1, members in _clusters(messy, margin=int(4 * tol) + 8, bounds=(w, h)):
         # ink across a cell's edges (a seal, a stray stroke): the detector separates the text
+        found: set[Box] = set()
         for bx0, by0, bx1, by1 in ocr.detect(gray[y0:y1, x0:x1], scale):
             cx, cy = x0 + (bx0 + bx1) / 2, y0 + (by0 + by1) / 2
             cell = next((c for c in members if c[0] <= cx < c[2] and c[1] <= cy < c[3]), None)
             if cell is not None:  # clipped to its cell: no glyph read twice
+                found.add(cell)
                 boxes.append((max(cell[0], x0 + bx0), max(cell[1], y0 + by0),
                               min(cell[2], x0 + bx1), min(cell[3], y0 + by1)))
+        # a glyph the seal's edge runs into may be no text to the detector: the cell's dark ink is
+        # read as a crop, as the page path reads the cells its detection missed (unsure
+        # characters are dropped below, the seal's strokes among them)
+        boxes += [b for c in members if c not in found and (b := _ink_box(gray, *c)) is not None]
     t["det"] = t.get("det", 0.0) + time.perf_counter() - t0
     t0 = time.perf_counter()
     lines = _drop_unsure_in_messy(ocr.read_lines(gray, boxes, check, single=cells), messy)
@@ -401,19 +407,25 @@ def _read_missed_cells(gray: np.ndarray, tables: list[Table], lines: list[OcrLin
             if any(cell.contains(x, y) for x, y in centers):
                 continue
             x0, y0, x1, y1 = int(cell.x0) + m, int(cell.y0) + m, int(cell.x1) - m, int(cell.y1) - m
-            if x1 - x0 < 4 or y1 - y0 < 4:
-                continue
-            ink = gray[y0:y1, x0:x1] < 128
-            if ink.sum() < 12:
-                continue
-            ys, xs = np.nonzero(ink)
-            pad = 4
-            bx0, by0 = max(x0, x0 + xs.min() - pad), max(y0, y0 + ys.min() - pad)
-            bx1, by1 = min(x1, x0 + xs.max() + 1 + pad), min(y1, y0 + ys.max() + 1 + pad)
-            todo.append((bx0, by0, bx1, by1))
+            if (box := _ink_box(gray, x0, y0, x1, y1)) is not None:
+                todo.append(box)
     if not todo:
         return []
     return ocr.line_from_crops(gray, todo)  # type: ignore[attr-defined]
+
+
+def _ink_box(gray: np.ndarray, x0: int, y0: int, x1: int, y1: int, min_ink: int = 12, pad: int = 4
+             ) -> Box | None:
+    """The box of a cell interior's dark ink (< 128) with a small margin, clipped to the interior;
+    None for an interior too small or without ink."""
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return None
+    ink = gray[y0:y1, x0:x1] < 128
+    if ink.sum() < min_ink:
+        return None
+    ys, xs = np.nonzero(ink)
+    return (max(x0, x0 + int(xs.min()) - pad), max(y0, y0 + int(ys.min()) - pad),
+            min(x1, x0 + int(xs.max()) + 1 + pad), min(y1, y0 + int(ys.max()) + 1 + pad))
 
 
 def straighten(gray: np.ndarray, t: dict[str, float] | None = None) -> np.ndarray:

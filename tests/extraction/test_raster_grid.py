@@ -57,6 +57,40 @@ def test_a_cell_with_ink_across_its_edge_is_left_to_the_detector():
     assert len(boxes) == 4 and all(b[0] < 300 or b[1] < 200 for b in boxes)
 
 
+class _RecordingEngine:
+    """Detection gives `found` (crop coordinates); recognition records the boxes it is given."""
+
+    def __init__(self, found=()):
+        self.found = list(found)
+
+    def detection_scale(self, h, w):
+        return 1.0
+
+    def detect(self, img, scale):
+        return self.found
+
+    def read_lines(self, gray, boxes, check=None, single=()):
+        self.boxes, self.single = list(boxes), list(single)
+        return []
+
+
+def test_a_messy_cell_the_detector_finds_no_text_in_is_read_from_its_dark_ink():
+    from gongkai.extraction.ingest.raster import _read_by_grid
+
+    page = _page()
+    page[205:245, 305:308] = 0  # a seal's edge running into cell (1, 1)...
+    page[215:235, 340:360] = 0  # ...over its number, which the detector then misses
+    blind = _RecordingEngine()
+    _read_by_grid(page, [_table()], blind, 3.0, None, {})
+    assert len(blind.boxes) == 1 and len(blind.single) == 4  # the clean cells as before
+    x0, y0, x1, y1 = blind.boxes[0]
+    assert 305 <= x0 <= 340 and x1 >= 360 and y0 <= 215 and y1 >= 235 and x1 <= 395 and y1 <= 245
+    # where the detector does find the text, its box alone is read: no glyph read twice
+    seeing = _RecordingEngine(found=[(40, 15, 65, 40)])  # in the crop around the messy cell
+    _read_by_grid(page, [_table()], seeing, 3.0, None, {})
+    assert len(seeing.boxes) == 1 and seeing.boxes[0] != blind.boxes[0]
+
+
 def test_free_strips_are_the_rows_no_table_covers():
     t1, t2 = _table(), Table(ys=[300.0, 350.0], xs=[0.0, 10.0])
     assert _free_strips(400, [t2, t1], tol=3.0) == [(0, 97), (254, 297), (354, 400)]
