@@ -93,8 +93,9 @@ def extract(
     calibration: str = typer.Option("", envvar="GONGKAI_CALIBRATION", show_envvar=False,
                                     help="off (raw scores) | a calibrator file; default: the shipped one "
                                          "[env GONGKAI_CALIBRATION]"),
-    ocr_cells: bool = typer.Option(False, "--ocr-cells", envvar="GONGKAI_OCR_CELLS", show_envvar=False,
-                                   help="OCR a scan's known table cells from their own crops [env GONGKAI_OCR_CELLS=1]"),
+    ocr_cells: bool = typer.Option(True, "--ocr-cells/--ocr-page", envvar="GONGKAI_OCR_CELLS", show_envvar=False,
+                                   help="OCR a scan's known table cells from their own crops (the default), or "
+                                        "detect text over the whole page [env GONGKAI_OCR_CELLS=0]"),
 ) -> None:
     """Extract one report (or a folder of reports into one dataset table)."""
     from gongkai.extraction.document import SourceKind

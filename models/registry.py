@@ -57,12 +57,12 @@ def get_labeller(name: str, *, model_mode: str | None = None) -> Labeller:
 
 
 def build_pipeline(labeller: str | Labeller = DEFAULT_LABELLER, *, model_mode: str | None = None,
-                   reconcile_mode: str = "full", calibration: str | None = "", ocr_cells: bool = False,
+                   reconcile_mode: str = "full", calibration: str | None = "", ocr_cells: bool = True,
                    ocr=None, limits: Limits | None = None) -> Pipeline:
     """The pipeline with the default parts. `labeller`: a name or a `Labeller`; `calibration`: ""
     for the shipped calibrator, `off` for raw scores, else a calibrator file
     (`confidence.load_calibrator`); `ocr_cells`: the bundled OCR reads known table cells from their
-    own crops; `ocr`: another engine instead of the bundled one (loaded on the first scanned page);
+    own crops (False: detection over the whole page); `ocr`: another engine instead of the bundled one (loaded on the first scanned page);
     `limits`: the reader's (None: those in force in the process)."""
     from gongkai.models.ocr import BundledOcr
 
@@ -73,7 +73,7 @@ def build_pipeline(labeller: str | Labeller = DEFAULT_LABELLER, *, model_mode: s
 
 def extract(source: bytes | str | Path, name: str = "", *, labeller: str | Labeller = DEFAULT_LABELLER,
             source_kind: SourceKind | None = None, reconcile_mode: str = "full", model_mode: str | None = None,
-            calibration: str | None = "", ocr_cells: bool = False) -> ExtractionResult:
+            calibration: str | None = "", ocr_cells: bool = True) -> ExtractionResult:
     """Extract one report from a file path or its raw bytes (`name` hints the kind by extension)
     with the default pipeline of these settings (`build_pipeline`)."""
     pipeline = build_pipeline(labeller, model_mode=model_mode, reconcile_mode=reconcile_mode,

@@ -28,7 +28,7 @@ ENV_TABLE = [
      "the model labeller fused with the rules (hybrid) or the network alone (pure)"),
     ("GONGKAI_CALIBRATION", "calibration", "(unset: models/calibration.json)",
      "confidence calibrator: `off` for raw scores, or the path of another calibrator file"),
-    ("GONGKAI_OCR_CELLS", "ocr_cells", "0", "1: OCR reads a scan's known table cells from their own crops"),
+    ("GONGKAI_OCR_CELLS", "ocr_cells", "1", "1: OCR reads a scan's known table cells from their own crops; 0: detects over the whole page"),
     ("GONGKAI_ALLOWED_HOSTS", "allowed_hosts", "localhost,127.0.0.1,[::1]",
      "Host header names served (400 otherwise; `*` = any); needed when listening on a wildcard address"),
     ("GONGKAI_MAX_UPLOAD_MB", "max_upload_mb", str(_L.max_bytes // (1024 * 1024)), "largest accepted file (413 above)"),
@@ -63,7 +63,7 @@ class Settings(BaseModel):
     labeller: str = "model"
     model_mode: str | None = None
     calibration: str = ""
-    ocr_cells: bool = False
+    ocr_cells: bool = True
     allowed_hosts: str = "localhost,127.0.0.1,[::1]"
     max_upload_mb: float = _L.max_bytes / (1024 * 1024)
     max_files: int = 100

@@ -74,9 +74,9 @@ def test_the_pipeline_settings_reach_the_extraction_child(tmp_path, monkeypatch)
 
     monkeypatch.setenv("GONGKAI_CALIBRATION", "off")
     monkeypatch.setenv("GONGKAI_MODEL_MODE", "pure")
-    monkeypatch.setenv("GONGKAI_OCR_CELLS", "1")
+    monkeypatch.setenv("GONGKAI_OCR_CELLS", "0")
     env = Settings.from_env(data_dir=tmp_path)
-    assert env.pipeline_options == {"model_mode": "pure", "calibration": "off", "ocr_cells": True}
+    assert env.pipeline_options == {"model_mode": "pure", "calibration": "off", "ocr_cells": False}
     monkeypatch.delenv("GONGKAI_CALIBRATION")
     monkeypatch.delenv("GONGKAI_MODEL_MODE")
     seed = seed_paths("*.txt")[2]
