@@ -100,14 +100,23 @@ def heal_phrases(text: str, phrases: tuple[str, ...] = TITLE_PHRASES) -> str:
     """Restore fixed phrases that OCR misread by one character (`玫府信息公开` → `政府信息公开`).
 
     Same length in, same length out, so offsets into `text` stay valid. Only phrases of four or more
-    characters are healed, and only where all but one character match in place.
+    characters are healed, and only where all but one character match in place. Left to right,
+    each window seeing the heals before it; only windows that match the phrase's first or second
+    character in place are compared (one off the phrase, a window matches at least one of them).
     """
-    chars = list(text)
     for phrase in phrases:
         n = len(phrase)
         if n < 4:
             continue
-        for i in range(len(chars) - n + 1):
-            if sum(a != b for a, b in zip(chars[i:i + n], phrase)) == 1:
-                chars[i:i + n] = phrase
-    return "".join(chars)
+        starts = _window_starts(phrase)
+        i = 0
+        while (m := starts.search(text, i)) is not None and (j := m.start()) <= len(text) - n:
+            if sum(a != b for a, b in zip(text[j:j + n], phrase)) == 1:
+                text = text[:j] + phrase + text[j + n:]
+            i = j + 1
+    return text
+
+
+@lru_cache(maxsize=64)
+def _window_starts(phrase: str) -> re.Pattern[str]:
+    return re.compile(f"(?={re.escape(phrase[0])}|.{re.escape(phrase[1])})", re.S)
