@@ -333,3 +333,20 @@ def test_ocr_markdown_phenomena():
             tables = [t for t in s.text.split("\n\n") if t.startswith("|") and "T4" in "".join(
                 sp[2] for sp in s.spans if s.text.find(t) <= sp[0] < s.text.find(t) + len(t))]
             assert len(tables) == 3, s.id  # 行政复议 / 未经复议直接起诉 / 复议后起诉, each a table
+
+
+def test_heavy_ocr_noise_prints_accented_zeros_and_page_numbers_missing_a_dash():
+    """Two things real scans show: a speck over a lone 0 read `ó` (the digit, altered, still the
+    field's value span) and a page number whose dash the recogniser lost (`-3`, a NOISE line)."""
+    from gongkai.extraction.digitlike import as_digits
+
+    samples = [make_text(5, i, SampleSpec(noise={"heavy": 1})) for i in range(40)]
+    accented = [(s, sp) for s in samples for sp in s.spans
+                if len(sp) == 4 and "ó" in s.text[sp[0]:sp[1]]]
+    assert accented and all(sp[3] in s.gold["noise"]["altered"] and sp[2] == "VALUE" for s, sp in accented)
+    assert all(int(as_digits(s.text[sp[0]:sp[1]])) == s.gold["fields"][sp[3]] for s, sp in accented)
+    folios = [(s, m) for s in samples for m in re.finditer(r"^[ \t]*(-\d|\d—)[ \t]*$", s.text, re.M)]
+    assert folios
+    for s, m in folios:
+        covering = [sp for sp in s.spans if sp[0] <= m.start(1) < sp[1]]
+        assert all(sp[2] == "NOISE" for sp in covering)

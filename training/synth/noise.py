@@ -4,7 +4,7 @@ string — so every label stays on the characters it describes.
 Ops: visually similar character swaps (度→庋, 计→记, 0→O), dropped enumerators (一、),
 dropped and merged cells, two-line header words (结果 / 维持), labels split over lines or
 printed one character per line, numbers split across lines (1 / 62 = 162), squashed value rows,
-garbage tokens and page-number lines inside tables. Fields whose printed value an op changed
+garbage tokens and page-number lines inside tables (some with a dash lost). Fields whose printed value an op changed
 are reported in `info["altered"]`; fields whose cell disappeared in `info["dropped"]`.
 """
 from __future__ import annotations
@@ -25,7 +25,15 @@ CONFUSABLE = {
     "机": "杋", "构": "枃", "业": "亚", "商": "啇", "年": "牟", "本": "木", "息": "怠", "情": "倩", "况": "况",
     "（": "(", "）": ")", "、": ",", "，": ",", "：": ":", "一": "-", "二": "=",
 }
-DIGIT_CONFUSABLE = {"0": "O", "1": "l", "5": "S", "8": "B", "6": "b", "2": "Z"}
+# a digit and what a recogniser prints for it (one option in four for 0: a speck above it reads ó)
+DIGIT_CONFUSABLE = {"0": ("O", "O", "O", "ó"), "1": ("l",), "5": ("S",), "8": ("B",), "6": ("b",), "2": ("Z",)}
+# a page number, and one whose dash the recogniser lost ("-3", "3—")
+PAGE_NUMBER_STYLES = ("-{}-", "-{}-", "— {} —", "-{}", "{}—")
+
+
+def misread(options: str | tuple[str, ...], rng: random.Random) -> str:
+    """One of a character's confusions (`CONFUSABLE` gives one, `DIGIT_CONFUSABLE` a few)."""
+    return options if isinstance(options, str) else options[0] if len(options) == 1 else rng.choice(options)
 GARBAGE = ("\\top", "†", ", , ,", "丨", "■", "ˉ", "・", "|", "_", "~", "口", "\u3000", "...", "l", "I")
 
 
@@ -75,7 +83,7 @@ def _swap(p: Piece, rng: random.Random, rate: float, table: dict) -> Piece:
     if not idx:
         return p
     i = rng.choice(idx)
-    return p._replace(text=p.text[:i] + table[p.text[i]] + p.text[i + 1:])
+    return p._replace(text=p.text[:i] + misread(table[p.text[i]], rng) + p.text[i + 1:])
 
 
 def apply_noise(lines: list[Line], level: NoiseLevel, rng: random.Random, info: dict,
@@ -131,7 +139,8 @@ def apply_noise(lines: list[Line], level: NoiseLevel, rng: random.Random, info: 
             ops["garbage"] += 1
         out.append(ln)
         if i == page_at:
-            out.append(Line([Cell([Piece(f"-{rng.randint(2, 5)}-", NOISE)], "noise", x=rng.randint(30, 70))], "chrome"))
+            folio = rng.choice(PAGE_NUMBER_STYLES).format(rng.randint(2, 5))
+            out.append(Line([Cell([Piece(folio, NOISE)], "noise", x=rng.randint(30, 70))], "chrome"))
             ops["page_number"] += 1
     info["altered"] = sorted(f for f in altered if f)
     return out

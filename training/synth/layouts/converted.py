@@ -22,7 +22,7 @@ import random
 
 from gongkai.extraction import template as T
 from gongkai.extraction.labelling import Tag
-from gongkai.training.synth.noise import CONFUSABLE, DIGIT_CONFUSABLE
+from gongkai.training.synth.noise import CONFUSABLE, DIGIT_CONFUSABLE, misread
 from gongkai.training.synth.pieces import Cell, Line, Piece, lab
 from gongkai.training.synth.report import Report
 from gongkai.training.synth.tables import Grid
@@ -299,7 +299,7 @@ class OcrMarkdown(_MarkdownBase):
             if p.text[i] in DIGIT_CONFUSABLE:  # 0→O, 1→l: the scan's digit misread
                 self.info["altered"].append(p.field)
                 self._op("digit_misread")
-                return Cell([p._replace(text=p.text[:i] + DIGIT_CONFUSABLE[p.text[i]] + p.text[i + 1:])], "value")
+                return Cell([p._replace(text=p.text[:i] + misread(DIGIT_CONFUSABLE[p.text[i]], rng) + p.text[i + 1:])], "value")
         return cell
 
     def _t3(self, grid, rng):
