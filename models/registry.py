@@ -62,8 +62,8 @@ def build_pipeline(labeller: str | Labeller = DEFAULT_LABELLER, *, model_mode: s
     """The pipeline with the default parts. `labeller`: a name or a `Labeller`; `calibration`: ""
     for the shipped calibrator, `off` for raw scores, else a calibrator file
     (`confidence.load_calibrator`); `ocr_cells`: the bundled OCR reads known table cells from their
-    own crops (False: detection over the whole page); `ocr`: another engine instead of the bundled one (loaded on the first scanned page);
-    `limits`: the reader's (None: those in force in the process)."""
+    own crops (False: detection over the whole page); `ocr`: another engine instead of the bundled
+    one (loaded on the first scanned page); `limits`: the reader's (None: those in force in the process)."""
     from gongkai.models.ocr import BundledOcr
 
     lab = get_labeller(labeller, model_mode=model_mode) if isinstance(labeller, str) else labeller
