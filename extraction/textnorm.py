@@ -15,8 +15,9 @@ _KEEP_FOR_MATCH = re.compile(rf"[^{_CJK}A-Za-z0-9]")
 
 NUMBER_RE = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\d])")
 SLASH_TOKENS = frozenset({"/", "-", "—", "－", "／", "——", "--", "\\", "、"})
-# "— 1 —", "第1页共3页", "1/3" — and a footer whose one dash OCR lost ("-1", "1—", no space: "- 1" may be two cells)
-PAGE_NUMBER_RE = re.compile(r"^\s*(?:[-—–－]\s*\d{1,3}\s*[-—–－]|[-—–－]\d{1,3}|\d{1,3}[-—–－]|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?"
+# "— 1 —" (its dashes also read as 一), "第1页共3页", "1/3" — and a footer whose one dash OCR lost
+# ("-1", "1—"; no space: "- 1" may be two cells)
+PAGE_NUMBER_RE = re.compile(r"^\s*(?:[-—–－一]\s*\d{1,3}\s*[-—–－一]|[-—–－]\d{1,3}|\d{1,3}[-—–－]|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?"
                             r"|\d{1,3}\s*/\s*\d{1,3})\s*$")
 ENUMERATOR_RE = re.compile(
     r"^\s*(?:[(（]\s*([一二三四五六七八九十])\s*[)）]|([一二三四五六七八九十])\s*[、.．,，]|(\d{1,2})\s*[、.．,，](?!\d))\s*"

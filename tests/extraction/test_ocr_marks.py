@@ -46,7 +46,7 @@ def test_an_accented_lookalike_reads_as_its_digit(text, digits):
     assert as_digits(text) == digits
 
 
-@pytest.mark.parametrize("text, folio", [("— 1 —", True), ("-1", True), ("12—", True), ("-12-", True),
+@pytest.mark.parametrize("text, folio", [("— 1 —", True), ("-1", True), ("12—", True), ("-12-", True), ("一2-", True),
                                          ("- 1", False), ("-", False), ("12", False), ("1/3", True)])
 def test_a_page_number_may_have_lost_one_dash_but_two_cells_are_no_page_number(text, folio):
     assert bool(PAGE_NUMBER_RE.match(text)) is folio
