@@ -95,6 +95,7 @@ def _read(gray: np.ndarray, ocr: OcrEngine, deadline: Deadline | None, t: dict[s
     tol = max(3.0, gray.shape[1] * 0.003)
     tables = build_tables(hs, vs, tol=tol, min_len=tol * 4)
     clean = remove_rulings(gray, mask, tables, tol) if tables else gray
+    tables = _without_frames(tables, tol)
     t["grid"] = t.get("grid", 0.0) + time.perf_counter() - t0
     t0 = time.perf_counter()
     check = deadline.check if deadline else None
@@ -107,6 +108,18 @@ def _read(gray: np.ndarray, ocr: OcrEngine, deadline: Deadline | None, t: dict[s
         lines += _read_missed_cells(clean, tables, lines, ocr, tol)
     t["ocr"] = t.get("ocr", 0.0) + time.perf_counter() - t0
     return lines, tables
+
+
+def _without_frames(tables: list[Table], tol: float) -> list[Table]:
+    """The tables, less any that encloses another: a border ruled round the page, or the paper's
+    edge on a photocopy, is found as a table of a few huge cells, and reading it as one (its cells
+    ink-crossed, detected over) read the real table inside it a second time. Its rules are erased
+    all the same."""
+    def encloses(outer: Table, inner: Table) -> bool:
+        return (outer.xs[0] - tol <= inner.xs[0] and inner.xs[-1] <= outer.xs[-1] + tol
+                and outer.ys[0] - tol <= inner.ys[0] and inner.ys[-1] <= outer.ys[-1] + tol)
+
+    return [t for t in tables if not any(o is not t and encloses(t, o) and not encloses(o, t) for o in tables)]
 
 
 def _band_boxes(gray: np.ndarray, tables: list[Table], ocr, tol: float, scale: float, check

@@ -91,6 +91,17 @@ def test_a_messy_cell_the_detector_finds_no_text_in_is_read_from_its_dark_ink():
     assert len(seeing.boxes) == 1 and seeing.boxes[0] != blind.boxes[0]
 
 
+def test_a_frame_round_a_table_is_no_table_but_tables_side_by_side_or_alike_stay():
+    from gongkai.extraction.ingest.raster import _without_frames
+
+    inner = _table()                                         # 100..400 × 100..250
+    frame = Table(ys=[20.0, 380.0], xs=[20.0, 480.0])        # a border round the page
+    beside = Table(ys=[300.0, 350.0], xs=[0.0, 10.0])
+    assert _without_frames([frame, inner, beside], tol=3.0) == [inner, beside]
+    twin = _table()                                          # the same bounds: neither encloses the other
+    assert _without_frames([inner, twin], tol=3.0) == [inner, twin]
+
+
 def test_free_strips_are_the_rows_no_table_covers():
     t1, t2 = _table(), Table(ys=[300.0, 350.0], xs=[0.0, 10.0])
     assert _free_strips(400, [t2, t1], tol=3.0) == [(0, 97), (254, 297), (354, 400)]
