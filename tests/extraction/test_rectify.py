@@ -61,3 +61,20 @@ def test_a_table_open_at_a_page_break_is_no_frame():
     assert find_frame(photo) is None
     out, _ = rectify(photo)
     assert out is photo
+
+
+def test_a_side_is_fitted_as_cv2s_robust_fit_fits_it_and_a_stray_stroke_does_not_pull_it():
+    from gongkai.extraction.ingest.rectify import _huber_line
+
+    rng = np.random.default_rng(7)
+    x = rng.uniform(0, 1500, 20000)
+    rule = np.stack([x, 300 + 0.02 * x + rng.normal(0, 2, x.size)], axis=1)  # a 5 px thick rule, sloping
+    stroke = np.stack([rng.uniform(600, 610, 3000), rng.uniform(300, 420, 3000)], axis=1)  # a stroke off it
+    pts = np.concatenate([rule, stroke]).astype(np.float32)
+    mean, d = _huber_line(pts)
+    vx, vy, x0, y0 = cv2.fitLine(pts, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+    assert abs(d[1] / d[0] - vy / vx) < 1e-3                       # the same slope as cv2's...
+    at = lambda px, py, dx, dy, xx: py + (xx - px) * dy / dx
+    for xx in (0.0, 1500.0):                                        # ...and the same line across the page
+        assert abs(at(*mean, *d, xx) - at(x0, y0, vx, vy, xx)) < 0.5
+        assert abs(at(*mean, *d, xx) - (300 + 0.02 * xx)) < 1.0     # the rule's, not the stroke's
