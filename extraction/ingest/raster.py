@@ -119,7 +119,8 @@ def _without_frames(tables: list[Table], tol: float) -> list[Table]:
         return (outer.xs[0] - tol <= inner.xs[0] and inner.xs[-1] <= outer.xs[-1] + tol
                 and outer.ys[0] - tol <= inner.ys[0] and inner.ys[-1] <= outer.ys[-1] + tol)
 
-    return [t for t in tables if not any(o is not t and encloses(t, o) and not encloses(o, t) for o in tables)]
+    return [t for t in tables
+            if not any(o is not t and encloses(t, o) and not encloses(o, t) for o in tables)]
 
 
 def _band_boxes(gray: np.ndarray, tables: list[Table], ocr, tol: float, scale: float, check

@@ -4,8 +4,9 @@ string — so every label stays on the characters it describes.
 Ops: visually similar character swaps (度→庋, 计→记, 0→O), dropped enumerators (一、),
 dropped and merged cells, two-line header words (结果 / 维持), labels split over lines or
 printed one character per line, numbers split across lines (1 / 62 = 162), squashed value rows,
-garbage tokens and page-number lines inside tables (some with a dash lost). Fields whose printed value an op changed
-are reported in `info["altered"]`; fields whose cell disappeared in `info["dropped"]`.
+garbage tokens and page-number lines inside tables (some with a dash lost). Fields whose printed
+value an op changed are reported in `info["altered"]`; fields whose cell disappeared in
+`info["dropped"]`.
 """
 from __future__ import annotations
 

@@ -299,7 +299,8 @@ class OcrMarkdown(_MarkdownBase):
             if p.text[i] in DIGIT_CONFUSABLE:  # 0→O, 1→l: the scan's digit misread
                 self.info["altered"].append(p.field)
                 self._op("digit_misread")
-                return Cell([p._replace(text=p.text[:i] + misread(DIGIT_CONFUSABLE[p.text[i]], rng) + p.text[i + 1:])], "value")
+                wrong = misread(DIGIT_CONFUSABLE[p.text[i]], rng)
+                return Cell([p._replace(text=p.text[:i] + wrong + p.text[i + 1:])], "value")
         return cell
 
     def _t3(self, grid, rng):
