@@ -46,6 +46,7 @@ test: install-test
 	$(BIN)/python -m pytest -q
 
 bench: install-test
+	$(MAKE) -s bytecode  # sources edited since the install: start-up figures without compiling them
 	$(BIN)/python -m pytest -q -m slow
 	$(BIN)/python -m gongkai.eval.speed --out docs/benchmarks/speed.md
 

@@ -9,6 +9,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from rapidfuzz.distance import LCSseq
+
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 _KEEP_FOR_MATCH = re.compile(rf"[^{_CJK}A-Za-z0-9]")
@@ -49,18 +51,10 @@ def split_enumerator(text: str) -> tuple[str, str]:
     return enum, nfkc(text)[m.end():]
 
 
-@lru_cache(maxsize=65536)
 def lcs(a: str, b: str) -> int:
-    """Length of the longest common subsequence (labels are short: O(len(a)·len(b)) is fine)."""
-    if not a or not b:
-        return 0
-    prev = [0] * (len(b) + 1)
-    for ca in a:
-        cur = [0]
-        for j, cb in enumerate(b):
-            cur.append(prev[j] + 1 if ca == cb else max(prev[j + 1], cur[j]))
-        prev = cur
-    return prev[-1]
+    """Length of the longest common subsequence (rapidfuzz's bit-parallel C++: a pure-Python table
+    cost ≈ 25 µs a pair, tens of ms of every new report's labelling)."""
+    return LCSseq.similarity(a, b)
 
 
 def prefix_match(fragment: str, label: str) -> tuple[float, int]:

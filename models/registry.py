@@ -129,7 +129,7 @@ def warm_up(labeller: str = DEFAULT_LABELLER, *, model_mode: str | None = None, 
 
     pipeline = build_pipeline(labeller, model_mode=model_mode, calibration=calibration)
     highs_core()
-    divisions()
+    divisions().one_off  # noqa: B018 - the healing table too: a forked child inherits it built
     rules = getattr(pipeline.labeller, "rules", pipeline.labeller)  # the hybrid's rule half: no network
     assemble(rules.label(pipeline.read(_warm_text().encode(), "warm-up.txt")))
     network = getattr(pipeline.labeller, "network", pipeline.labeller)
