@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -46,6 +47,22 @@ def _find_model(folder: Path, kind: str) -> Path:
     return found[-1]
 
 
+_REC_HEIGHT = 48  # PP-OCR recognition input height
+
+
+@dataclass(frozen=True)
+class CropReading:
+    """What recognition read in one crop, per CTC timestep: the best class and its probability,
+    and the probabilities of blank + the digit alphabet (`OcrLine.digit_probs`, for alternative
+    readings). Kept instead of the full T × classes matrix (≈ 18 000 classes: a page's crops would
+    hold hundreds of MB until the page is decoded)."""
+
+    best: np.ndarray  # T class indices
+    confidence: np.ndarray  # T
+    digits: np.ndarray  # T × (1 + len(NUMERIC_ALPHABET)), float32
+    px_per_step: float  # pixels of the original crop per timestep
+
+
 class RapidOcrEngine:
     """PP-OCR det + rec on onnxruntime.
 
@@ -54,6 +71,8 @@ class RapidOcrEngine:
         (rapidocr's default, 2000); recognition reads crops of the full-resolution page.
     rec_batch / rec_batch_width: at most this many crops per recognition run, and at most this
         many padded input columns in all (long lines go a few at a time: memory stays bounded).
+        2400 columns beat 6400 by ≈ 15 % of a scan's time (a run's activations stay in cache) and
+        3200 or 1600 by a few per cent (eval.speed's scans, cold processes alternated).
     det_tile_rows / det_tile_overlap: detection tiles (rows after resizing) and their overlap
         (default: no tiling).
     read_cells: where a page's table grid is known, read its cells from their own crops and
@@ -67,7 +86,7 @@ class RapidOcrEngine:
     def __init__(self, det_model: str | Path | None = None, rec_model: str | Path | None = None, *,
                  max_side_len: int = 2000, det_limit_side_len: int = 736, box_thresh: float = 0.5,
                  det_thresh: float = 0.3, unclip_ratio: float = DB_UNCLIP, rec_batch: int = 8,
-                 rec_batch_width: int = 6400, det_tile_rows: int | None = None, det_tile_overlap: int = 96,
+                 rec_batch_width: int = 2400, det_tile_rows: int | None = None, det_tile_overlap: int = 96,
                  min_rec_ratio: float = 1.0, threads: int | None = None, read_cells: bool = True):
         import onnxruntime as ort
 
@@ -193,34 +212,40 @@ class RapidOcrEngine:
 
     # -- recognition --
     def recognize_crops(self, crops: list[np.ndarray], check: Callable[[], None] | None = None
-                        ) -> list[tuple[np.ndarray, float, int]]:
-        """For each grayscale crop: (T × C probabilities, content width fraction of the padded
-        input that the crop occupies, …) — returned as (probs, px_per_step_in_crop, T)."""
-        import cv2
-
+                        ) -> list[CropReading]:
+        """For each grayscale crop, what the network read (`CropReading`); `check` (the page
+        deadline) is asked after each batch."""
         order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / max(1, crops[i].shape[0]))
-        out: list[tuple[np.ndarray, float, int] | None] = [None] * len(crops)
-        H = 48
-        for idx in self._batches(order, [crops[i].shape[1] / max(1, crops[i].shape[0]) for i in order], H):
-            ratios = [crops[i].shape[1] / max(1, crops[i].shape[0]) for i in idx]
-            max_ratio = max(self.min_rec_ratio, max(ratios))
-            W = int(math.ceil(H * max_ratio))
-            batch = np.zeros((len(idx), 3, H, W), dtype=np.float32)
-            widths = []
-            for j, i in enumerate(idx):
-                rw = min(W, int(math.ceil(H * ratios[j])))
-                im = cv2.resize(crops[i], (max(1, rw), H)).astype(np.float32)
-                batch[j, :, :, :rw] = ((im / 255.0 - 0.5) / 0.5)[None]
-                widths.append(rw)
-            probs = self.rec.run(None, {self.rec.get_inputs()[0].name: batch})[0]
-            T = probs.shape[1]
-            for j, i in enumerate(idx):
-                # pixels of the original crop per CTC timestep
-                px = (W / T) * (crops[i].shape[1] / max(1, widths[j]))
-                out[i] = (probs[j], px, T)
+        out: list[CropReading | None] = [None] * len(crops)
+        for idx in self._batches(order, [crops[i].shape[1] / max(1, crops[i].shape[0]) for i in order], _REC_HEIGHT):
+            self._recognize_batch(crops, idx, out)
             if check:
                 check()
         return out  # type: ignore[return-value]
+
+    def _recognize_batch(self, crops: list[np.ndarray], idx: list[int], out: list[CropReading | None]) -> None:
+        """Recognise the crops `idx` (similar widths) in one run; fill their slots of `out`."""
+        import cv2
+
+        H = _REC_HEIGHT
+        ratios = [crops[i].shape[1] / max(1, crops[i].shape[0]) for i in idx]
+        max_ratio = max(self.min_rec_ratio, max(ratios))
+        W = int(math.ceil(H * max_ratio))
+        batch = np.zeros((len(idx), 3, H, W), dtype=np.float32)
+        widths = []
+        for j, i in enumerate(idx):
+            rw = min(W, int(math.ceil(H * ratios[j])))
+            im = cv2.resize(crops[i], (max(1, rw), H)).astype(np.float32)
+            batch[j, :, :, :rw] = ((im / 255.0 - 0.5) / 0.5)[None]
+            widths.append(rw)
+        probs = self.rec.run(None, {self.rec.get_inputs()[0].name: batch})[0]  # batch × T × classes
+        T = probs.shape[1]
+        best, confidence = probs.argmax(axis=2), probs.max(axis=2)
+        digits = probs[:, :, self.digit_classes].astype(np.float32)
+        for j, i in enumerate(idx):
+            # pixels of the original crop per CTC timestep
+            px = (W / T) * (crops[i].shape[1] / max(1, widths[j]))
+            out[i] = CropReading(best[j], confidence[j], digits[j], px)
 
     def _batches(self, order: list[int], ratios: list[float], height: int) -> list[list[int]]:
         """Consecutive runs of `order` (sorted by width ratio): at most `rec_batch` crops and
@@ -234,10 +259,9 @@ class RapidOcrEngine:
                 out.append([i])
         return out
 
-    def decode(self, probs: np.ndarray) -> list[tuple[str, float, int, int]]:
+    def decode(self, reading: CropReading) -> list[tuple[str, float, int, int]]:
         """Greedy CTC: (character, confidence, first timestep, last timestep) per character."""
-        best = probs.argmax(axis=1)
-        conf = probs.max(axis=1)
+        best, conf = reading.best, reading.confidence
         chars = []
         t = 0
         T = len(best)
@@ -280,16 +304,16 @@ class RapidOcrEngine:
         crops = [gray[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes]
         results = self.recognize_crops(crops, check)
         lines = []
-        for (x0, y0, x1, y1), (probs, px, T) in zip(boxes, results):
+        for (x0, y0, x1, y1), reading in zip(boxes, results):
             chars = []
-            for ch, cf, s, e in self.decode(probs):
+            px = reading.px_per_step
+            for ch, cf, s, e in self.decode(reading):
                 chars.append(OcrChar(ch, x0 + s * px, y0, min(x1, x0 + (e + 1) * px), y1, cf, s, e))
             chars = [c for c in chars if c.text.strip()] if any(c.text.strip() for c in chars) else []
             if not chars:
                 continue
             text = "".join(c.text for c in chars)
-            dp = probs[:, self.digit_classes].astype(np.float32)
-            lines.append(OcrLine(text, (float(x0), float(y0), float(x1), float(y1)), chars, dp))
+            lines.append(OcrLine(text, (float(x0), float(y0), float(x1), float(y1)), chars, reading.digits))
         return lines
 
 

@@ -123,3 +123,25 @@ def test_recognition_batches_bound_the_padded_width():
     assert [len(b) for b in batches] == [8, 8, 4, 3, 2]
     assert sum(batches, []) == list(range(25))
     assert all(len(b) * 48 * max(ratios[i] for i in b) <= 6400 for b in batches)
+
+
+@pytest.mark.usefixtures("cjk_font")
+def test_a_crop_reads_the_same_alone_or_batched_and_keeps_only_what_decoding_needs(engine):
+    """Batch composition (the padded width, the companions) must not change a crop's reading;
+    what is kept per crop is the greedy path and the digit columns, not T × ~18 000 classes."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(str(FONT), 40)
+
+    def crop(text: str) -> np.ndarray:
+        img = Image.new("L", (40 + 42 * len(text), 64), 255)
+        ImageDraw.Draw(img).text((20, 10), text, font=font, fill=0)
+        return np.array(img)
+
+    target = crop("本年新收政府信息公开申请608件")
+    alone = engine.recognize_crops([target])[0]
+    together = engine.recognize_crops([crop("1"), target, crop("总计"), crop("不予公开 12")])[1]
+    assert "".join(c for c, *_ in engine.decode(alone)) == "".join(c for c, *_ in engine.decode(together))
+    assert "608" in "".join(c for c, *_ in engine.decode(alone))
+    assert alone.digits.shape == (len(alone.best), 1 + len(NUMERIC_ALPHABET))
+    assert alone.confidence.shape == alone.best.shape
