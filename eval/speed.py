@@ -389,6 +389,9 @@ def render_report(texts: list[TextTiming], start: dict, scans: list[ScanTiming],
             lines.append(f"| {s.path.name} | {s.pages} | {s.seconds:.1f} | {s.seconds / s.pages:.2f} | {s.cpu:.1f} | "
                          f"{s.raw_seconds:.1f} | {s.raw_cpu:.1f} | {s.seconds / s.raw_seconds:.2f} | "
                          f"{s.cpu / s.raw_cpu:.2f} | {s.peak_rss_mb:.0f} | {fields} |")
+        ratios = sorted(s.seconds / s.raw_seconds for s in scans)
+        lines += ["", f"Wall ratio over the {len(scans)} scans: median {statistics.median(ratios):.2f}, "
+                      f"max {ratios[-1]:.2f}; peak RSS max {max(s.peak_rss_mb for s in scans):.0f} MB."]
         steps = sorted({k for s in scans for k in s.steps})
         lines += ["", "OCR page steps, summed over the pages (wall s): " + "; ".join(
             f"{s.path.name}: " + ", ".join(f"{k} {s.steps.get(k, 0.0):.1f}" for k in steps) for s in scans), ""]
@@ -409,7 +412,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--text", type=Path, nargs="*", help="text/HTML/PDF files (default: real reports + seeds)")
     ap.add_argument("--scan-dir", type=Path, default=None,
                     help="folder of image-only PDFs (default: the scan-300 split, first --scans samples)")
-    ap.add_argument("--scans", type=int, default=2, help="scan files to time (0: none)")
+    ap.add_argument("--scans", type=int, default=4, help="scan files to time (0: none)")
     ap.add_argument("--workers", default="1,2,4", help="service worker counts (text mix)")
     ap.add_argument("--http-workers", default="2", help="service worker counts, text mix over HTTP ('' = skip)")
     ap.add_argument("--scan-workers", default="1,2", help="service worker counts for the scan mix ('' = skip)")
