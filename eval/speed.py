@@ -32,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,7 +102,7 @@ def time_texts(paths: list[Path], repeats: int = 3) -> list[TextTiming]:
 
 # ---- start-up --------------------------------------------------------------------------------
 
-def startup(repeats: int = 5, reports: list[TextTiming] = ()) -> dict[str, tuple[float, float]]:
+def startup(repeats: int = 5, reports: Sequence[TextTiming] = ()) -> dict[str, tuple[float, float]]:
     """(median wall, median child CPU) seconds of fresh interpreters doing only start-up work, and,
     for each timed report, of `gongkai extract` on it — with the start-up it costs: the whole run
     less the report's own warm in-process extraction (imports, model loading, first-use tables)."""

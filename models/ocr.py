@@ -50,6 +50,11 @@ def _find_model(folder: Path, kind: str) -> Path:
 _REC_HEIGHT = 48  # PP-OCR recognition input height
 
 
+def _aspect(crop: np.ndarray) -> float:
+    """Width over height: a crop's padded input width is this × `_REC_HEIGHT`."""
+    return crop.shape[1] / max(1, crop.shape[0])
+
+
 @dataclass(frozen=True)
 class CropReading:
     """What recognition read in one crop, per CTC timestep: the best class and its probability,
@@ -215,9 +220,9 @@ class RapidOcrEngine:
                         ) -> list[CropReading]:
         """For each grayscale crop, what the network read (`CropReading`); `check` (the page
         deadline) is asked after each batch."""
-        order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / max(1, crops[i].shape[0]))
+        order = sorted(range(len(crops)), key=lambda i: _aspect(crops[i]))
         out: list[CropReading | None] = [None] * len(crops)
-        for idx in self._batches(order, [crops[i].shape[1] / max(1, crops[i].shape[0]) for i in order], _REC_HEIGHT):
+        for idx in self._batches(order, [_aspect(crops[i]) for i in order], _REC_HEIGHT):
             self._recognize_batch(crops, idx, out)
             if check:
                 check()
@@ -228,7 +233,7 @@ class RapidOcrEngine:
         import cv2
 
         H = _REC_HEIGHT
-        ratios = [crops[i].shape[1] / max(1, crops[i].shape[0]) for i in idx]
+        ratios = [_aspect(crops[i]) for i in idx]
         max_ratio = max(self.min_rec_ratio, max(ratios))
         W = int(math.ceil(H * max_ratio))
         batch = np.zeros((len(idx), 3, H, W), dtype=np.float32)
