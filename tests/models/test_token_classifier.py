@@ -293,6 +293,28 @@ def test_leaving_the_narrative_unread_never_changes_the_hybrid_labelling(path, m
     assert max((abs(a.score - b.score) for a, b in zip(whole.spans, skipped.spans)), default=0.0) < 0.05
 
 
+
+@needs_model
+@pytest.mark.parametrize("path", _real_and_seed_texts(), ids=lambda p: p.name[:24])
+def test_the_batch_size_never_changes_an_extraction(path, monkeypatch):
+    """The network runs its windows a few at a time (`BATCH`) for a fast first call. Batched 16 at a
+    time, as it was first served, it gives every real report and seed the same result (the rules'
+    settling gate off, so the network runs): the same values, confidences and review flag. Its raw
+    labelling may differ in a character or two (activations are quantised per call); the fusion with
+    the rules and the reconciliation absorb that, and this checks they do."""
+    import gongkai.models.hybrid as hybrid
+    from gongkai.models.token_classifier import BATCH
+
+    network = ModelLabeller.load_default()
+    assert network.batch == BATCH < 16
+    monkeypatch.setattr(hybrid, "rules_settle", lambda _rules: False)
+    small = extract(path)
+    monkeypatch.setattr(network, "batch", 16)
+    large = extract(path)
+    cells = lambda r: {k: (f.value, f.raw, f.confidence) for k, f in r.fields.items()}  # noqa: E731
+    assert cells(small) == cells(large)
+    assert small.needs_review == large.needs_review
+
 def _sections(*keys_and_tables: str) -> "LabelledDocument":
     """A hand-built rule labelling: one segment per item, `S<k>` a section-k heading, `V` a value."""
     from gongkai.extraction.labelling import LabelledDocument, Span

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from gongkai.extraction.labelling import bio_labels
+from gongkai.models.token_classifier import BATCH
 
 __all__ = ["export", "onnx_logits"]
 
@@ -81,7 +82,7 @@ def export(model_dir: Path, out: Path, version: str, quantize: bool = True, max_
             shutil.copy(model_dir / name, out / name)
     (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     cfg = {"version": version, "onnx": shipped, "onnx_fp32": FP32, "labels": bio_labels(), "vocab": vocab,
-           "max_len": max_len, "stride": stride, "batch": 16}
+           "max_len": max_len, "stride": stride, "batch": BATCH}
     (out / "token_classifier.json").write_text(json.dumps(cfg, ensure_ascii=False), encoding="utf-8")
     info["shipped"] = shipped
     info["files"] = {p.name: p.stat().st_size for p in sorted(out.iterdir()) if p.is_file()}
